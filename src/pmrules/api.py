@@ -1,0 +1,26 @@
+"""The library entry point: a workspace folder in, models and an analysed catalog out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pluggy
+
+from pmrules.catalog import Catalog, build_catalog
+from pmrules.plugins import get_plugin_manager
+from pmrules.workspace import Workspace, load_workspace
+
+
+@dataclass
+class Opened:
+    workspace: Workspace
+    catalog: Catalog
+    plugin_manager: pluggy.PluginManager
+
+
+def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None) -> Opened:
+    """Load, validate and cross-check a workspace; raises PmrulesError with every problem found."""
+    manager = pm or get_plugin_manager()
+    workspace = load_workspace(directory)
+    return Opened(workspace, build_catalog(manager, workspace), manager)

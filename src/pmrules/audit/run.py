@@ -1,0 +1,150 @@
+"""Which rule sets apply to a workspace, and the findings they produce on its facts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pmrules.api import Opened
+from pmrules.audit.facts import FACT_SCHEMA, build_facts
+from pmrules.catalog import Catalog
+from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
+from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, evaluate, load_ruleset, render_message
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def fact_schema() -> dict[str, dict[str, FieldSpec]]:
+    return {kind: {name: FieldSpec(type=t, description=d) for name, (t, d) in fields.items()}  # type: ignore[arg-type]
+            for kind, fields in FACT_SCHEMA.items()}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    subject: str
+    message: str
+    location: str
+    rationale: str
+    title: str
+    ruleset: str
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (SEVERITY_ORDER[self.severity], self.subject, self.rule, self.location)
+
+    def record(self) -> dict[str, str]:
+        return {"rule": self.rule, "severity": self.severity, "subject": self.subject, "message": self.message,
+                "location": self.location, "rationale": self.rationale, "title": self.title,
+                "ruleset": self.ruleset}
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    rules: RulesInForce
+    rulesets: list[RuleSet]
+    facts: int
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "findings": [f.record() for f in self.findings],
+            "counts": self.counts,
+            "rulesets": [{"name": r.name, "source": r.source, "rules": len(r.rules)} for r in self.rulesets],
+            "rules_in_force": len(self.rules.active),
+            "overrides": [{"rule": o.rule_id, "changes": {k: list(v) for k, v in o.changes.items()},
+                           "reason": o.reason, "location": str(o.location), "description": o.describe()}
+                          for o in self.rules.overrides],
+        }
+
+
+def load_registered(catalog: Catalog) -> dict[str, RuleSet]:
+    """Every rule set plugins and built-ins register, by name."""
+    schema = fact_schema()
+    found: dict[str, RuleSet] = {}
+    errors: list[PmrulesError] = []
+    for source, path in catalog.rulesets:
+        try:
+            ruleset = load_ruleset(Path(path), schema=schema, source=source)
+        except PmrulesError as exc:
+            errors.append(exc)
+            continue
+        if ruleset.name in found:
+            errors.append(InputError(f"rule set name '{ruleset.name}' is registered by both "
+                                     f"'{found[ruleset.name].source}' and '{source}'"))
+            continue
+        found[ruleset.name] = ruleset
+    raise_all(errors)
+    return found
+
+
+def resolve_rulesets(opened: Opened) -> list[RuleSet]:
+    """The workspace's `rulesets:` (built-in/plugin names or paths inside the workspace), in order.
+
+    Without a `rulesets:` key: every registered rule set plus the workspace's own `rulesets/*.yaml`.
+    """
+    ws = opened.workspace
+    registered = load_registered(opened.catalog)
+    schema = fact_schema()
+    if "rulesets" not in ws.manifest.model_fields_set:
+        local = sorted((ws.root / "rulesets").glob("*.yaml"))
+        return [*registered.values(), *(load_ruleset(p, schema=schema, source="workspace") for p in local)]
+    chosen: list[RuleSet] = []
+    errors: list[PmrulesError] = []
+    for i, entry in enumerate(ws.manifest.rulesets):
+        where = ws.locate("rulesets", i)
+        if entry.endswith((".yaml", ".yml")) or "/" in entry:
+            path = ws.root / entry
+            if Path(entry).is_absolute() or ".." in Path(entry).parts:
+                errors.append(InputError(f"rule set path {entry!r} must be inside the workspace", location=where))
+            elif not path.is_file():
+                errors.append(InputError(f"rule set file {entry!r} not found", location=where,
+                                         hint=f"create {path} or fix the path"))
+            else:
+                try:
+                    chosen.append(load_ruleset(path, schema=schema, source="workspace"))
+                except PmrulesError as exc:
+                    errors.append(exc)
+        elif entry in registered:
+            chosen.append(registered[entry])
+        else:
+            errors.append(InputError(f"unknown rule set '{entry}'", location=where,
+                                     hint=did_you_mean(entry, registered)
+                                     or f"registered rule sets: {', '.join(sorted(registered))}"))
+    raise_all(errors)
+    return chosen
+
+
+def _subject(fact: dict[str, Any]) -> str:
+    if fact["kind"] == "line":
+        return f"{fact['owner']} / {fact['kpi']}"
+    if fact["kind"] == "strategy":
+        return "strategy"
+    return str(fact["id"])
+
+
+def run_audit(opened: Opened) -> AuditResult:
+    """Findings sorted by severity, then subject; each evaluation has its own engine state."""
+    started = time.perf_counter()
+    rulesets = resolve_rulesets(opened)
+    in_force = combine_rulesets(rulesets)
+    facts, where = build_facts(opened.workspace, opened.catalog)
+    by_key = {(f["kind"], str(f["id"])): f for f in facts}
+    findings = []
+    for match in evaluate(in_force.active, facts):
+        rule = in_force.get(match.rule_id)
+        fact = by_key[(rule.fact, match.fact_id)]
+        findings.append(Finding(rule.id, rule.severity, _subject(fact), render_message(rule.message, fact),
+                                str(where[f"{rule.fact}:{match.fact_id}"]), " ".join(rule.rationale.split()),
+                                rule.title, rule.ruleset))
+    findings.sort(key=Finding.sort_key)
+    counts = {severity: sum(f.severity == severity for f in findings) for severity in SEVERITY_ORDER}
+    return AuditResult(findings, in_force, rulesets, len(facts), time.perf_counter() - started, counts)

@@ -1,0 +1,8 @@
+"""The catalog: every KPI and input from plugins and the workspace, parsed, bound and analysed once."""
+
+from pmrules.catalog.build import Catalog, InputEntry, KpiEntry, build_catalog
+from pmrules.catalog.controllability import CONTROLS, FINANCIAL_CATEGORIES, scorable_by
+
+__all__ = [
+    "CONTROLS", "FINANCIAL_CATEGORIES", "Catalog", "InputEntry", "KpiEntry", "build_catalog", "scorable_by",
+]

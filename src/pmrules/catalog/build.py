@@ -1,0 +1,259 @@
+"""Merge KPIs and inputs from every source, parse each formula once, bind names, find cycles."""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pluggy
+import sympy
+from pydantic import ValidationError
+
+from pmrules.catalog.controllability import financial, scorable_by
+from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
+from pmrules.formula import BUILTIN_FUNCTIONS, FormulaFunction, parse_formula
+from pmrules.models import InputDef, KpiDef
+from pmrules.plugins import PluginInfo, call_with_source, plugin_infos
+from pmrules.workspace import Workspace
+
+WORKSPACE_SOURCE = "workspace"
+
+
+@dataclass(frozen=True)
+class InputEntry:
+    name: str
+    definition: InputDef
+    source: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class KpiEntry:
+    """A KPI parsed and analysed: its own formula, and its inputs and categories through other KPIs."""
+
+    definition: KpiDef
+    source: str
+    location: Location | None
+    expr: sympy.Expr
+    kpi_refs: tuple[str, ...]
+    direct_inputs: tuple[str, ...]
+    inputs: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    financial_categories: tuple[str, ...] = ()
+    scorable_by: tuple[str, ...] = ()
+    replaces: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def where(self) -> str:
+        return str(self.location) if self.location else f"plugin '{self.source}', KPI '{self.id}'"
+
+
+@dataclass
+class Catalog:
+    kpis: dict[str, KpiEntry]
+    inputs: dict[str, InputEntry]
+    order: list[str]
+    functions: Mapping[str, FormulaFunction]
+    plugins: list[PluginInfo] = field(default_factory=list)
+    rulesets: list[tuple[str, str]] = field(default_factory=list)
+
+    def input_category(self, name: str) -> str:
+        return self.inputs[name].definition.category
+
+
+def build_catalog(pm: pluggy.PluginManager, workspace: Workspace | None = None) -> Catalog:
+    """Everything formulas can name, with each KPI's provenance; raises every problem found."""
+    plugins = plugin_infos(pm)
+    errors: list[PmrulesError] = []
+    if workspace is not None:
+        installed = {info.name for info in plugins if not info.builtin}
+        for i, name in enumerate(workspace.manifest.plugins):
+            if name not in installed:
+                errors.append(
+                    PluginError(
+                        f"the workspace needs plugin '{name}', which is not installed or not loaded",
+                        location=workspace.locate("plugins", i),
+                        hint=did_you_mean(name, installed)
+                        or f"pip install the package that provides it (installed: {', '.join(sorted(installed)) or 'none'})",
+                        plugin=name,
+                    )
+                )
+        raise_all(errors)
+    functions = dict(BUILTIN_FUNCTIONS)
+    inputs = _collect_inputs(pm, workspace)
+    definitions = _collect_kpis(pm, workspace)
+    kpis: dict[str, KpiEntry] = {}
+    names = set(inputs) | set(definitions)
+    for kpi_id, (definition, source, location, replaces) in definitions.items():
+        try:
+            expr = parse_formula(definition.formula, functions=functions, location=location)
+        except FormulaError as exc:
+            if location is None:
+                exc.message = f"plugin '{source}', KPI '{kpi_id}': {exc.message}"
+            errors.append(exc)
+            continue
+        used = sorted(str(s) for s in expr.free_symbols)
+        unknown = [n for n in used if n not in names]
+        for name in unknown:
+            where = "" if location else f"plugin '{source}', KPI '{kpi_id}': "
+            errors.append(
+                FormulaError(
+                    f"{where}formula of '{kpi_id}' names '{name}', which is neither an input nor a KPI",
+                    location=location,
+                    hint=did_you_mean(name, names) or "declare it under `inputs:` with its category",
+                    kpi=kpi_id,
+                )
+            )
+        direct_inputs = tuple(n for n in used if n in inputs)
+        refs = tuple(n for n in used if n not in inputs and n in definitions)
+        kpis[kpi_id] = KpiEntry(definition, source, location, expr, refs, direct_inputs, replaces=replaces)
+    raise_all(errors)
+    order = _topological(kpis)
+    for kpi_id in order:
+        entry = kpis[kpi_id]
+        all_inputs = set(entry.direct_inputs)
+        for ref in entry.kpi_refs:
+            all_inputs |= set(kpis[ref].inputs)
+        categories = sorted({inputs[n].definition.category for n in all_inputs})
+        kpis[kpi_id] = replace(
+            entry,
+            inputs=tuple(sorted(all_inputs)),
+            categories=tuple(categories),
+            financial_categories=tuple(financial(categories)),
+            scorable_by=tuple(scorable_by(categories)),
+        )
+    rulesets = [(source, str(path)) for source, paths in call_with_source(pm, "register_rulesets")
+                for path in _iterable(paths, source, "register_rulesets")]
+    catalog = Catalog(dict(sorted(kpis.items())), dict(sorted(inputs.items())), order, functions, plugins, rulesets)
+    if workspace is not None:
+        raise_all(check_references(workspace, catalog))
+    return catalog
+
+
+def _iterable(value: object, source: str, hook: str) -> list[Any]:
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise PluginError(f"plugin '{source}' returned {type(value).__name__} from {hook}(); expected a list",
+                          plugin=source)
+    return list(value)  # type: ignore[call-overload]
+
+
+def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> dict[str, InputEntry]:
+    inputs: dict[str, InputEntry] = {}
+    errors: list[PmrulesError] = []
+    for source, returned in call_with_source(pm, "register_inputs"):
+        if not isinstance(returned, Mapping):
+            raise PluginError(f"plugin '{source}' returned {type(returned).__name__} from register_inputs(); "
+                              "expected a dict {name: {category, unit}}", plugin=source)
+        for name, spec in returned.items():
+            try:
+                definition = spec if isinstance(spec, InputDef) else InputDef.model_validate(spec)
+                if not str(name).isidentifier():
+                    raise ValueError("an input name is a word like invested_capital")
+            except (ValidationError, ValueError, TypeError) as exc:
+                detail = "; ".join(e["msg"] for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc)
+                errors.append(PluginError(f"plugin '{source}' declares input '{name}' badly: {detail}",
+                                          hint="every input needs a `category`", plugin=source))
+                continue
+            previous = inputs.get(name)
+            if previous and previous.definition.category != definition.category:
+                errors.append(PluginError(
+                    f"input '{name}' is declared by plugin '{previous.source}' (category "
+                    f"{previous.definition.category}) and plugin '{source}' (category {definition.category})",
+                    hint="one of them must rename it, or the workspace must declare it under `inputs:`",
+                    plugin=source))
+                continue
+            inputs.setdefault(name, InputEntry(name, definition, source))
+    if workspace is not None:
+        for name, definition in workspace.manifest.inputs.items():
+            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, workspace.locate("inputs", name))
+    raise_all(errors)
+    return inputs
+
+
+def _collect_kpis(
+    pm: pluggy.PluginManager, workspace: Workspace | None
+) -> dict[str, tuple[KpiDef, str, Location | None, str | None]]:
+    """KPI definitions by id: (definition, source, location, the plugin a workspace definition replaces)."""
+    by_plugin: dict[str, list[tuple[KpiDef, str]]] = {}
+    errors: list[PmrulesError] = []
+    for source, returned in call_with_source(pm, "register_kpis"):
+        for item in _iterable(returned, source, "register_kpis"):
+            try:
+                definition = item if isinstance(item, KpiDef) else KpiDef.model_validate(item)
+            except ValidationError as exc:
+                ident = item.get("id", "?") if isinstance(item, Mapping) else repr(item)[:40]
+                detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                errors.append(PluginError(f"plugin '{source}' returned a malformed KPI '{ident}': {detail}",
+                                          plugin=source, kpi=ident))
+                continue
+            by_plugin.setdefault(definition.id, []).append((definition, source))
+    local: dict[str, tuple[KpiDef, Location]] = {}
+    if workspace is not None:
+        for i, definition in enumerate(workspace.manifest.kpis):
+            location = workspace.locate("kpis", i)
+            if definition.id in local:
+                errors.append(InputError(f"duplicate KPI id '{definition.id}'", location=location,
+                                         hint=f"first defined at {local[definition.id][1]}"))
+                continue
+            local[definition.id] = (definition, location)
+    found: dict[str, tuple[KpiDef, str, Location | None, str | None]] = {}
+    for kpi_id, sources in by_plugin.items():
+        if kpi_id in local:
+            continue
+        if len(sources) > 1:
+            names = " and ".join(f"plugin '{source}'" for _, source in sources)
+            errors.append(PluginError(
+                f"KPI '{kpi_id}' is defined by both {names}",
+                hint="uninstall one, pin plugins with PMRULES_LOAD_PLUGINS, or define the KPI in the workspace",
+                plugin=sources[-1][1], kpi=kpi_id))
+            continue
+        found[kpi_id] = (sources[0][0], sources[0][1], None, None)
+    for kpi_id, (definition, location) in local.items():
+        replaced = ", ".join(source for _, source in by_plugin.get(kpi_id, [])) or None
+        found[kpi_id] = (definition, WORKSPACE_SOURCE, location, replaced)
+    raise_all(errors)
+    return found
+
+
+def _topological(kpis: dict[str, KpiEntry]) -> list[str]:
+    sorter = graphlib.TopologicalSorter({k: set(e.kpi_refs) for k, e in sorted(kpis.items())})
+    try:
+        return list(sorter.static_order())
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])
+        first = kpis[cycle[0]]
+        chain = " -> ".join(reversed(cycle))
+        raise FormulaError(f"KPIs refer to each other in a cycle: {chain}", location=first.location,
+                           hint="one KPI of the cycle must be computed from inputs only", kpi=cycle[0]) from None
+
+
+def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesError]:
+    """KPI ids on scorecards and objectives, and input names in actuals, must exist."""
+    errors: list[PmrulesError] = []
+    kpi_ids = set(catalog.kpis)
+    m = workspace.manifest
+    for i, card in enumerate(m.scorecards):
+        for j, line in enumerate(card.kpis):
+            if line.kpi not in kpi_ids:
+                errors.append(InputError(f"unknown KPI '{line.kpi}' on the scorecard of '{card.owner}'",
+                                         location=workspace.locate("scorecards", i, "kpis", j),
+                                         hint=did_you_mean(line.kpi, kpi_ids) or "see `pmrules kpis` for the ids"))
+    for i, objective in enumerate(m.strategy.objectives):
+        if objective.kpi is not None and objective.kpi not in kpi_ids:
+            errors.append(InputError(f"objective '{objective.id}' names unknown KPI '{objective.kpi}'",
+                                     location=workspace.locate("strategy", "objectives", i),
+                                     hint=did_you_mean(objective.kpi, kpi_ids) or "see `pmrules kpis`"))
+    reported: set[str] = set()
+    for (entity, name), where in sorted(workspace.actuals.where.items(), key=lambda kv: kv[1]):
+        if name not in catalog.inputs and name not in reported:
+            reported.add(name)
+            errors.append(InputError(f"unknown input '{name}' (for '{entity}')", location=where,
+                                     hint=did_you_mean(name, catalog.inputs)
+                                     or "declare it under `inputs:` in pmrules.yaml with its category"))
+    return errors

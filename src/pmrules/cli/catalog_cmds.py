@@ -1,0 +1,126 @@
+"""`pmrules kpis`, `plugins`, `schema` and `validate`: what is installed and whether a workspace loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from pmrules.api import open_workspace
+from pmrules.catalog import Catalog, build_catalog
+from pmrules.cli import cli
+from pmrules.cli.output import emit, format_option, output_option, render_table, to_json
+from pmrules.models import Manifest
+from pmrules.plugins import get_plugin_manager
+
+WORKSPACE_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def kpi_records(catalog: Catalog) -> list[dict[str, object]]:
+    records = []
+    for entry in catalog.kpis.values():
+        d = entry.definition
+        record: dict[str, object] = {
+            "id": d.id, "name": d.name, "formula": d.formula, "source": entry.source,
+            "inputs": list(entry.inputs), "categories": list(entry.categories),
+            "financial_categories": list(entry.financial_categories), "scorable_by": list(entry.scorable_by),
+            "kpis": list(entry.kpi_refs), "direction": d.direction, "perspective": d.perspective,
+            "unit": d.unit, "discipline": d.discipline, "description": d.description,
+        }
+        if entry.replaces:
+            record["replaces"] = entry.replaces
+        if entry.location:
+            record["location"] = str(entry.location)
+        records.append(record)
+    return records
+
+
+@cli.command()
+@click.argument("directory", required=False, type=WORKSPACE_DIR)
+@format_option
+@output_option
+def kpis(directory: Path | None, fmt: str, output: Path | None) -> None:
+    """List every KPI: built-in, from plugins and (with DIRECTORY) the workspace's own.
+
+    For each KPI: its formula, the inputs it reads (through other KPIs too), their
+    categories, and the centre types that may be scored on it.
+
+    \b
+        pmrules kpis
+        pmrules kpis examples/northwind-bank --format json
+    """
+    catalog = open_workspace(directory).catalog if directory else build_catalog(get_plugin_manager())
+    records = kpi_records(catalog)
+    if fmt == "json":
+        emit(to_json({"kpis": records}), output)
+        return
+    table = Table(title=f"{len(records)} KPIs", show_lines=False)
+    for column in ("id", "formula", "categories", "scorable by", "source"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        source = str(r["source"]) + (f" (replaces {r['replaces']})" if "replaces" in r else "")
+        table.add_row(str(r["id"]), str(r["formula"]), ", ".join(r["categories"]),  # type: ignore[arg-type]
+                      ", ".join(r["scorable_by"]), source)  # type: ignore[arg-type]
+    emit(render_table(table), output)
+
+
+@cli.command()
+@format_option
+def plugins(fmt: str) -> None:
+    """List installed plugins and what each adds (KPIs, inputs, rule sets).
+
+    Third-party plugins are found through the `pmrules` entry-point group;
+    PMRULES_LOAD_PLUGINS=name1,name2 pins which load ("" loads none).
+    """
+    pm = get_plugin_manager()
+    catalog = build_catalog(pm)
+    rows = []
+    for info in catalog.plugins:
+        rows.append({
+            "name": info.name, "module": info.module, "distribution": info.distribution, "version": info.version,
+            "builtin": info.builtin,
+            "kpis": sorted(k for k, e in catalog.kpis.items() if e.source == info.name),
+            "inputs": sorted(n for n, e in catalog.inputs.items() if e.source == info.name),
+            "rulesets": [Path(path).stem for source, path in catalog.rulesets if source == info.name],
+        })
+    if fmt == "json":
+        emit(to_json({"plugins": rows}), None)
+        return
+    table = Table(title=f"{len(rows)} plugins")
+    for column in ("name", "distribution", "version", "KPIs", "inputs", "rule sets"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["name"]), str(r["distribution"] or ""), str(r["version"] or ""),
+                      str(len(r["kpis"])), str(len(r["inputs"])), ", ".join(r["rulesets"]))  # type: ignore[arg-type]
+    emit(render_table(table), None)
+
+
+@cli.command()
+@output_option
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of pmrules.yaml, for editors and CI validation.
+
+    \b
+        pmrules schema --output pmrules.schema.json
+    """
+    document = Manifest.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "pmrules workspace (pmrules.yaml), version 1"
+    emit(to_json(document), output)
+
+
+@cli.command()
+@click.argument("directory", type=WORKSPACE_DIR)
+def validate(directory: Path) -> None:
+    """Load and cross-check a workspace without auditing or paying it.
+
+    Exit 0 if it loads; exit 2 with one `file:line: problem (hint)` line per problem.
+    """
+    opened = open_workspace(directory)
+    ws = opened.workspace
+    m = ws.manifest
+    click.echo(
+        f"{m.workspace} {m.period}: valid — {len(m.centers)} centres, {len(m.scorecards)} scorecards, "
+        f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available"
+    )

@@ -1,0 +1,47 @@
+"""Rendering shared by commands: JSON for machines, rich tables for people, atomic files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from pmrules.io.atomic import check_output_path, write_atomic
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table for people, json for machines (stdout then holds nothing but the JSON).",
+)
+output_option = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write to this file (atomically: all or nothing) instead of stdout.",
+)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def emit(text: str | bytes, output: Path | None, inputs: Iterable[Path] = ()) -> None:
+    """Send a rendered result to stdout, or atomically to `output`."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+        return
+    check_output_path(output, inputs)
+    write_atomic(output, data)
+
+
+def render_table(table: Any, width: int = 160) -> str:
+    """A rich table rendered to plain text (no colour codes when written to a file)."""
+    render = Console(width=width, record=True, file=open("/dev/null", "w"), highlight=False)  # noqa: SIM115
+    render.print(table)
+    return render.export_text()

@@ -1,0 +1,183 @@
+"""`pmrules payout`: every bonus, exact to the cent, with an audit first and a manifest beside the file."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pmrules.api import open_workspace
+from pmrules.audit import run_audit
+from pmrules.cli import cli
+from pmrules.cli.audit_cmds import render_audit
+from pmrules.cli.catalog_cmds import WORKSPACE_DIR
+from pmrules.cli.output import emit, render_table, to_json
+from pmrules.io.atomic import check_output_path, write_atomic
+from pmrules.io.run_manifest import run_manifest
+from pmrules.payout.compute import COMPONENTS, PayoutRun, compute_payouts
+from pmrules.payout.explain import explain
+from pmrules.payout.formats import to_csv, to_xlsx
+from pmrules.payout.records import payout_document, totals
+
+PROGRESS_MIN_EMPLOYEES = 20_000
+
+
+def render_payout(run: PayoutRun, currency: str) -> str:
+    table = Table(title=f"Payout ({currency})")
+    for column in ("employee", "name", "centre", "plan", *COMPONENTS, "multiplier", "proration", "bonus", "status"):
+        table.add_column(column, justify="right" if column in (*COMPONENTS, "multiplier", "proration", "bonus")
+                         else "left", overflow="fold")
+    for p in run.employees:
+        e = p.employee
+        scores = [f"{float(s):.4f}" if (s := p.scores.get(c)) is not None else "" for c in COMPONENTS]
+        status = p.status if p.status == "paid" else "UNPAID: " + "; ".join(p.reasons)
+        table.add_row(e.employee_id, e.name, e.center, e.plan, *scores,
+                      "" if p.multiplier is None else f"{float(p.multiplier):.4f}" + (" (cap)" if p.capped else ""),
+                      f"{float(p.proration):.4f}", "" if p.bonus is None else f"{p.bonus:,}", status)
+    summary = totals(run)
+    text = render_table(table)
+    for key, title in (("by_center", "centre"), ("by_plan", "plan")):
+        part = Table(title=f"Totals by {title}")
+        part.add_column(title)
+        part.add_column("total", justify="right")
+        for name, amount in summary[key].items():
+            part.add_row(name, _money(amount))
+        text += render_table(part, width=60)
+    if run.pool is not None:
+        text += (f"Pool {run.pool.amount:,}: bonuses before the pool totalled {run.pool.unscaled_total:,}; "
+                 f"scaled pro rata, {run.pool.leftover_units} last unit(s) by largest remainder.\n")
+    return text
+
+
+def _money(text: str) -> str:
+    return f"{Decimal(text):,}"
+
+
+def render_explanation(trail: dict[str, Any]) -> str:
+    lines = [f"{trail['employee_id']} {trail['name']} — centre {trail['center']}, plan {trail['plan']} "
+             f"({trail['location']})", f"status: {trail['status']}" + (
+                 f" — {'; '.join(trail['reasons'])}" if trail["reasons"] else "")]
+    c = trail["curve"]
+    lines.append(f"curve: factor {c['threshold']} at threshold, {c['target']} at target, {c['maximum']} at maximum")
+    for comp in trail["components"]:
+        lines.append(f"\n{comp['component']} (weight {comp['weight']}): {comp['source'] or 'no score'} "
+                     f"-> score {comp['score']}")
+        for line in comp.get("lines", []):
+            bp = line["breakpoints"] or {}
+            lines.append(f"  {line['kpi']} = {line['formula']}")
+            lines.extend(_input_lines(line, "      "))
+            lines.append(f"      value {line['value']}; {line['direction']} is better; threshold {bp.get('threshold')}"
+                         f" / target {bp.get('target')} / maximum {bp.get('maximum')} -> {line['segment']}, "
+                         f"factor {line['factor']}; weight {line['weight']} x factor = {line['weighted']}")
+            if "problem" in line:
+                lines.append(f"      PROBLEM: {line['problem']}")
+    lines.append(f"\ncombined ({trail['combine']}): {trail['combined']}")
+    for g in trail["gates"]:
+        bounds = " and ".join(b for b in (f">= {g['min']}" if g["min"] is not None else "",
+                                          f"<= {g['max']}" if g["max"] is not None else "") if b)
+        verdict = {True: "holds", False: "FAILS (multiplier 0)", None: "cannot be checked"}[g["passed"]]
+        lines.append(f"gate: {g['kpi']} of {g['owner']} = {g['value']} must be {bounds}: {verdict}")
+    if trail["cap"] is not None:
+        lines.append(f"cap {trail['cap']}: {'applied' if trail['capped'] else 'not binding'}")
+    lines.append(f"multiplier: {trail['multiplier']} (exactly {trail['multiplier_exact']})")
+    pr = trail["proration"]
+    lines.append(f"proration: {pr['start']} to {pr['end']} = {pr['days']} of {pr['period_days']} days = {pr['fraction']}")
+    if trail["bonus_exact"] is not None:
+        lines.append(f"bonus: {trail['base_salary']} x {trail['target_bonus_pct']} x {pr['fraction']} x "
+                     f"{trail['multiplier_exact']} = {trail['bonus_exact']} = {trail['bonus_exact_decimal']}...")
+        r = trail["rounding"]
+        lines.append(f"rounded once to {r['quantum']} ({r['mode']}): {trail['bonus']}"
+                     + (" (then scaled to the pool)" if trail["pooled"] else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
+    out = [f"{indent}{i['input']} = {i['value']} ({i['from'] or 'no value'})" for i in line["inputs"]]
+    for ref in line.get("kpis", []):
+        out.append(f"{indent}{ref['kpi']} = {ref['value']}  [{ref['formula']}]")
+        out.extend(_input_lines(ref, indent + "  "))
+    return out
+
+
+@cli.command()
+@click.argument("directory", type=WORKSPACE_DIR)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
+              show_default=True, help="table for people; csv/json/xlsx for payroll and machines.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here atomically, with FILE.manifest.json beside it (hashes of every input).")
+@click.option("--explain", "employee", metavar="EMPLOYEE", default=None,
+              help="Print the whole trail behind one employee's bonus instead of the payout.")
+@click.option("--skip-audit", is_flag=True, help="Pay even if the audit finds errors (recorded in the output).")
+def payout(directory: Path, fmt: str, output: Path | None, employee: str | None, skip_audit: bool) -> None:
+    """Compute every bonus of a workspace, exact to the cent.
+
+    bonus = base_salary x target_bonus_pct x proration x multiplier, rounded once;
+    the multiplier combines corporate, unit and individual scores through the plan's
+    curve, gates and cap (WORKSPACE.md). The audit runs first: error findings stop the
+    payout (exit 2) unless --skip-audit.
+
+    \b
+    Exit: 0 everyone paid, 1 some employees could not be paid (listed with the reason),
+    2 invalid input or audit errors.
+        pmrules payout examples/northwind-bank
+        pmrules payout examples/northwind-bank --format csv --output bonuses.csv
+        pmrules payout examples/northwind-bank --explain E012
+    """
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs --output FILE.xlsx")
+    opened = open_workspace(directory)
+    ws = opened.workspace
+    if output is not None:
+        check_output_path(output, ws.input_files)
+    audit_record: dict[str, Any] = {"skipped": skip_audit}
+    audit = run_audit(opened)
+    audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
+    if audit.errors and not skip_audit:
+        click.echo(render_audit(audit), err=True)
+        click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
+                   "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
+        sys.exit(2)
+    run = _compute(opened)
+    if employee is not None:
+        trail = explain(ws, opened.catalog, run, employee)
+        emit(to_json(trail) if fmt == "json" else render_explanation(trail), output, ws.input_files)
+        sys.exit(0)
+    currency = ws.manifest.currency
+    if fmt == "json":
+        data: bytes = to_json(payout_document(run, ws.employees_file, audit=audit_record)).encode()
+    elif fmt == "csv":
+        data = to_csv(run)
+    elif fmt == "xlsx":
+        data = to_xlsx(run, currency)
+    else:
+        data = render_payout(run, currency).encode()
+    emit(data, output, ws.input_files)
+    if output is not None:
+        rulesets = [(r.name, r.source, Path(r.path)) for r in audit.rulesets]
+        manifest = run_manifest(
+            command="payout", options={"format": fmt, "skip_audit": skip_audit},
+            workspace_root=ws.root, inputs=ws.input_files, rulesets=rulesets,
+            plugins=opened.catalog.plugins, output=output, output_bytes=data)
+        write_atomic(output.with_name(output.name + ".manifest.json"), manifest)
+    summary = totals(run)
+    click.echo(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
+               f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else ""), err=True)
+    for p in run.unpaid:
+        click.echo(f"unpaid: {p.employee.employee_id} ({ws.employee_location(p.employee)}): "
+                   f"{'; '.join(p.reasons)}", err=True)
+    sys.exit(1 if run.unpaid else 0)
+
+
+def _compute(opened: Any) -> PayoutRun:
+    ws = opened.workspace
+    if len(ws.employees) < PROGRESS_MIN_EMPLOYEES or not sys.stderr.isatty():
+        return compute_payouts(ws, opened.catalog)
+    with Progress(TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("pay", total=len(ws.employees))
+        return compute_payouts(ws, opened.catalog, progress=lambda n: bar.advance(task, n))

@@ -1,0 +1,25 @@
+"""The models of table rows (employees.csv); actuals are plain numbers per entity and input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Employee(BaseModel):
+    """One row of employees.csv; money and percentages are Decimals read from their text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    employee_id: str = Field(min_length=1)
+    name: str
+    center: str
+    plan: str
+    base_salary: Decimal = Field(ge=0)
+    target_bonus_pct: Decimal = Field(ge=0, le=10, description="a fraction: 0.10 means 10%")
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    individual_rating: int | None = None
+    line: int = Field(default=0, description="line in the file, for messages", exclude=True)

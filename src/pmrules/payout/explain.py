@@ -1,0 +1,104 @@
+"""The whole trail behind one bonus, as data an auditor can redo by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pmrules.catalog import Catalog
+from pmrules.errors import InputError, did_you_mean
+from pmrules.payout.compute import COMPONENTS, PayoutRun
+from pmrules.payout.exact import decimal_text, exact, fraction_text
+from pmrules.payout.scores import ScoreResult, curve_of
+from pmrules.workspace import Workspace
+
+
+def _num(value: Any) -> str | None:
+    return None if value is None else decimal_text(exact(value) if not hasattr(value, "denominator") else value)
+
+
+def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str) -> dict[str, Any]:
+    """A KPI value for an owner with the formula, each input's value and where it was read."""
+    entry = catalog.kpis[kpi]
+    names = sorted(str(s) for s in entry.expr.free_symbols)
+    inputs = []
+    refs = []
+    for name in names:
+        if name in catalog.inputs:
+            value = ws.actuals.get(owner, name)
+            where = ws.actuals.where.get((owner, name))
+            inputs.append({"input": name, "category": catalog.input_category(name),
+                           "value": None if value is None else str(value), "from": None if where is None else str(where)})
+        else:
+            refs.append(kpi_trail(ws, catalog, run, owner, name))
+    value = run.values.get(owner, kpi)
+    trail: dict[str, Any] = {"kpi": kpi, "owner": owner, "formula": entry.definition.formula, "source": entry.source,
+                             "inputs": inputs, "value": _num(value),
+                             "value_exact": None if value is None else fraction_text(value)}
+    if refs:
+        trail["kpis"] = refs
+    if (owner, kpi) in run.values.problems:
+        trail["problem"] = run.values.problems[(owner, kpi)]
+    return trail
+
+
+def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult) -> list[dict[str, Any]]:
+    lines = []
+    for line in scored.lines:
+        record = kpi_trail(ws, catalog, run, scored.owner, line.kpi)
+        record.update({
+            "weight": _num(line.weight), "direction": line.direction,
+            "breakpoints": None if line.breakpoints is None else {k: _num(v) for k, v in line.breakpoints._asdict().items()},
+            "segment": line.segment, "factor": _num(line.factor),
+            "weighted": None if line.factor is None else _num(line.weight * line.factor),
+        })
+        if line.problem:
+            record["problem"] = line.problem
+        lines.append(record)
+    return lines
+
+
+def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -> dict[str, Any]:
+    found = [p for p in run.employees if p.employee.employee_id == employee_id]
+    if not found:
+        ids = [p.employee.employee_id for p in run.employees]
+        raise InputError(f"--explain: no employee '{employee_id}'", hint=did_you_mean(employee_id, ids)
+                         or "give an employee_id from employees.csv")
+    p = found[0]
+    e = p.employee
+    plan = next(pl for pl in ws.manifest.plans if pl.id == e.plan)
+    weights = plan.components.weights()
+    curve = curve_of(plan)
+    components = []
+    for component in COMPONENTS:
+        if component not in weights:
+            continue
+        record: dict[str, Any] = {"component": component, "weight": _num(weights[component]),
+                                  "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
+        owner = {"corporate": None, "unit": e.center, "individual": e.employee_id}[component]
+        if component == "corporate":
+            owner = next(c.id for c in ws.manifest.centers if c.parent is None)
+        scored = run.scores.get((owner, plan.id))
+        if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
+            record["lines"] = _scorecard_trail(ws, catalog, run, scored)
+        components.append(record)
+    m = ws.manifest
+    trail: dict[str, Any] = {
+        "employee_id": e.employee_id, "name": e.name, "center": e.center, "plan": plan.id,
+        "location": str(ws.employee_location(e)), "status": p.status, "reasons": list(p.reasons),
+        "curve": {k: _num(v) for k, v in curve._asdict().items()},
+        "combine": plan.combine, "components": components,
+        "combined": _num(p.combined),
+        "gates": [{"owner": g.owner, "kpi": g.kpi, "value": _num(g.value), "min": _num(g.min), "max": _num(g.max),
+                   "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]],
+        "cap": _num(plan.cap), "capped": p.capped, "multiplier": _num(p.multiplier),
+        "multiplier_exact": None if p.multiplier is None else fraction_text(p.multiplier),
+        "proration": {"start": str(max(e.start_date or m.period_start, m.period_start)),
+                      "end": str(min(e.end_date or m.period_end, m.period_end)), "days": p.days,
+                      "period_days": run.period_days, "fraction": fraction_text(p.proration)},
+        "base_salary": str(e.base_salary), "target_bonus_pct": str(e.target_bonus_pct),
+        "bonus_exact": None if p.exact_bonus is None else fraction_text(p.exact_bonus),
+        "bonus_exact_decimal": None if p.exact_bonus is None else decimal_text(p.exact_bonus, 12),
+        "rounding": {"quantum": str(run.quantum), "mode": run.mode},
+        "bonus": None if p.bonus is None else str(p.bonus), "pooled": p.pooled,
+    }
+    return trail

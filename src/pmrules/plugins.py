@@ -1,0 +1,123 @@
+"""The plugin manager factory: hookspecs, then third-party entry points, then the built-in defaults."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+from dataclasses import dataclass
+
+import pluggy
+
+from pmrules import hookspecs
+from pmrules.errors import PluginError
+
+ENTRY_POINT_GROUP = "pmrules"
+LOAD_PLUGINS_ENV = "PMRULES_LOAD_PLUGINS"
+DEFAULT_PLUGINS = {
+    "builtin": "pmrules.defaults.kpis",
+    "builtin-rulesets": "pmrules.defaults.rulesets",
+}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What `pmrules plugins` shows about one registered plugin."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+
+
+def get_plugin_manager(*, entry_points: bool = True) -> pluggy.PluginManager:
+    """A fresh manager; nothing is loaded at import time, so tests can build their own."""
+    pm = pluggy.PluginManager("pmrules")
+    pm.add_hookspecs(hookspecs)
+    if entry_points:
+        _load_entry_points(pm)
+    for name, module in DEFAULT_PLUGINS.items():
+        pm.register(importlib.import_module(module), name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        raise PluginError(
+            f"plugin '{plugin}' implements a hook pmrules does not define: {exc}",
+            hint="check the hook name against docs/plugins.md",
+            plugin=plugin,
+        ) from exc
+    return pm
+
+
+def _allowed_names() -> set[str] | None:
+    """None means every installed plugin; an empty set means none (PMRULES_LOAD_PLUGINS="")."""
+    value = os.environ.get(LOAD_PLUGINS_ENV)
+    if value is None:
+        return None
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    allowed = _allowed_names()
+    found = {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    if allowed:
+        missing = sorted(allowed - set(found))
+        if missing:
+            raise PluginError(
+                f"{LOAD_PLUGINS_ENV} names plugin(s) that are not installed: {', '.join(missing)}",
+                hint=f"installed: {', '.join(sorted(found)) or 'none'}",
+            )
+    for name, ep in sorted(found.items()):
+        if allowed is not None and name not in allowed:
+            continue
+        if name in DEFAULT_PLUGINS:
+            raise PluginError(f"plugin name '{name}' is reserved for pmrules' own defaults", plugin=name)
+        try:
+            module = ep.load()
+        except Exception as exc:  # a third-party import can fail in any way; name it and stop
+            raise PluginError(
+                f"plugin '{name}' ({ep.value}) failed to import: {type(exc).__name__}: {exc}",
+                hint=f"fix or uninstall it, or leave it out with {LOAD_PLUGINS_ENV}",
+                plugin=name,
+            ) from exc
+        pm.register(module, name=name)
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every registered plugin with its distribution and version, built-ins first."""
+    dists: dict[str, tuple[str, str]] = {}
+    for dist_plugin, dist in pm.list_plugin_distinfo():
+        dists[pm.get_name(dist_plugin) or ""] = (dist.project_name, dist.version)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.dist is not None and ep.name not in dists:
+            dists[ep.name] = (ep.dist.name, ep.dist.version)
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        dist, version = dists.get(name, (None, None))
+        builtin = name in DEFAULT_PLUGINS
+        if builtin:
+            dist, version = "pmrules", importlib.metadata.version("pmrules")
+        infos.append(PluginInfo(name, module, dist, version, builtin))
+    return sorted(infos, key=lambda info: (not info.builtin, info.name))
+
+
+def call_with_source(pm: pluggy.PluginManager, hook_name: str, **kwargs: object) -> list[tuple[str, object]]:
+    """Call every implementation of a hook, recording which plugin returned what."""
+    results = []
+    hook = getattr(pm.hook, hook_name)
+    for impl in reversed(hook.get_hookimpls()):
+        name = pm.get_name(impl.plugin) or "?"
+        try:
+            value = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+        except Exception as exc:
+            raise PluginError(
+                f"plugin '{name}' raised in {hook_name}(): {type(exc).__name__}: {exc}",
+                hint=f"fix the plugin, or leave it out with {LOAD_PLUGINS_ENV}",
+                plugin=name,
+            ) from exc
+        if value is not None:
+            results.append((name, value))
+    return results

@@ -1,0 +1,366 @@
+"""The rule-set language: YAML a finance person can read, checked against the fact schema once.
+
+Rule sets are data, never Python. A rule looks at one fact of one kind; its `when` is a tree of
+`all` / `any` over leaves `{field: {op: value}}`. Everything a rule could get wrong (unknown
+field, operator that makes no sense for the field's type, bad regex, unknown placeholder) is
+found here, at load time, with `file:line`, so the engine only ever sees valid conditions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, StrictBool, StrictFloat
+from pydantic import StrictInt, StrictStr, Tag, ValidationError, model_validator
+
+from pmrules.errors import InputError, Location, PmrulesError, RuleError, did_you_mean, raise_all
+from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
+
+MAX_RULESET_BYTES = 1_000_000
+# The engine fires once per satisfied `any` branch and fails above 64 firings per fact.
+MAX_ALTERNATIVES = 48
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+IMPLICIT_FIELDS = ("id", "kind")
+
+FieldType = Literal["str", "number", "bool", "list[str]"]
+Severity = Literal["error", "warning", "info"]
+Scalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr]
+
+
+class FieldSpec(BaseModel):
+    """The type of one fact field, with a line a rule author can read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: FieldType
+    description: str = ""
+
+
+FactSchema = Mapping[str, Mapping[str, FieldSpec]]
+"""fact kind -> field name -> FieldSpec; given by the fact builder."""
+
+
+class Ops(BaseModel):
+    """The operators of one leaf field; several given = all must hold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: StrictInt | StrictFloat | StrictStr | None = None
+    lte: StrictInt | StrictFloat | StrictStr | None = None
+    gt: StrictInt | StrictFloat | StrictStr | None = None
+    gte: StrictInt | StrictFloat | StrictStr | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    not_in: list[Scalar] | None = Field(default=None, min_length=1)
+    contains: StrictStr | None = None
+    not_contains: StrictStr | None = None
+    exists: StrictBool | None = None
+    matches: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _some_operator(self) -> Ops:
+        if not self.model_fields_set:
+            raise ValueError("a field needs at least one operator, e.g. {eq: value}")
+        return self
+
+    def given(self) -> list[tuple[str, Any]]:
+        """(operator, value) pairs the author wrote, in a fixed order."""
+        return [
+            (name.rstrip("_"), getattr(self, name))
+            for name in type(self).model_fields
+            if name in self.model_fields_set
+        ]
+
+
+FieldName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
+
+
+class Leaf(RootModel[dict[FieldName, Ops]]):
+    """`{field: {op: value}, ...}`: every field's operators must hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _some_field(self) -> Leaf:
+        if not self.root:
+            raise ValueError("an empty condition; leave 'when' out to match every fact")
+        return self
+
+
+class AllOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    any: list[Condition] = Field(min_length=1)
+
+
+def _condition_tag(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "<all>" if "all" in value else "<any>" if "any" in value else "<leaf>"
+    return "<all>" if isinstance(value, AllOf) else "<any>" if isinstance(value, AnyOf) else "<leaf>"
+
+
+Condition = Annotated[
+    Union[Annotated[AllOf, Tag("<all>")], Annotated[AnyOf, Tag("<any>")], Annotated[Leaf, Tag("<leaf>")]],
+    Discriminator(_condition_tag),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in a rule-set file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    title: str
+    severity: Severity
+    rationale: str = ""
+    fact: str
+    when: Condition | None = None
+    message: str
+    enabled: bool = True
+
+
+class Rule(RuleSpec):
+    """A loaded rule: what the file said plus where it came from."""
+
+    ruleset: str
+    source: str
+    location: Location
+
+
+class Override(BaseModel):
+    """Change a rule by id without Python: its severity, or switch it off (with a reason)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: str
+    severity: Severity | None = None
+    enabled: bool | None = None
+    reason: str | None = None
+
+
+class RuleSetFile(BaseModel):
+    """The whole YAML document of one rule set."""
+
+    model_config = ConfigDict(extra="forbid")
+    ruleset: str = Field(pattern=r"^[a-z0-9_-]+$")
+    description: str = ""
+    rules: list[RuleSpec] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LocatedOverride:
+    override: Override
+    ruleset: str
+    source: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A validated rule set; `source` names where it came from (a file, a plugin)."""
+
+    name: str
+    description: str
+    source: str
+    rules: tuple[Rule, ...]
+    overrides: tuple[LocatedOverride, ...] = ()
+
+
+def ruleset_json_schema() -> dict[str, Any]:
+    """JSON Schema of a rule-set file, for `pmrules schema --rulesets` and editors."""
+    return RuleSetFile.model_json_schema(by_alias=True)
+
+
+def iter_leaves(condition: Any) -> list[tuple[str, str, Any]]:
+    """Every (field, operator, value) of a condition, depth first."""
+    if condition is None:
+        return []
+    if isinstance(condition, AllOf):
+        return [leaf for part in condition.all for leaf in iter_leaves(part)]
+    if isinstance(condition, AnyOf):
+        return [leaf for part in condition.any for leaf in iter_leaves(part)]
+    return [(name, op, value) for name, ops in condition.root.items() for op, value in ops.given()]
+
+
+def alternatives(condition: Any) -> int:
+    """How many ways a condition can be satisfied at once (`any` adds, `all` multiplies)."""
+    if isinstance(condition, AllOf):
+        count = 1
+        for part in condition.all:
+            count *= alternatives(part)
+        return count
+    if isinstance(condition, AnyOf):
+        return sum(alternatives(part) for part in condition.any)
+    return 1
+
+
+def render_message(template: str, fact: Mapping[str, object]) -> str:
+    """Fill `{field}` placeholders (only those; never str.format); lists join with ', '."""
+
+    def one(match: re.Match[str]) -> str:
+        value = fact.get(match.group(1))
+        if value is None:
+            return ""
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return str(value)
+
+    return PLACEHOLDER.sub(one, template)
+
+
+_OPS_FOR: dict[str, set[str]] = {
+    "str": {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "matches"},
+    "number": {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists"},
+    "bool": {"eq", "ne", "in", "not_in", "exists"},
+    "list[str]": {"contains", "not_contains", "exists"},
+}
+
+
+def _value_fits(field_type: str, value: Any) -> bool:
+    if field_type in ("str", "list[str]"):
+        return isinstance(value, str)
+    if field_type == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, bool)
+
+
+def _check_leaf(field: str, op: str, value: Any, kind: str, spec: FieldSpec) -> str | None:
+    """Why this leaf does not fit the field's type, or None."""
+    if op not in _OPS_FOR[spec.type]:
+        allowed = ", ".join(sorted(_OPS_FOR[spec.type]))
+        return f"operator '{op}' does not apply to {kind}.{field} ({spec.type}); use one of: {allowed}"
+    if op == "exists":
+        return None
+    if op == "matches":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"bad regular expression {value!r} for {kind}.{field}: {exc}"
+        return None
+    for item in value if op in ("in", "not_in") else [value]:
+        if not _value_fits(spec.type, item):
+            wanted = "str" if spec.type == "list[str]" else spec.type
+            return f"{kind}.{field} is {spec.type}, so '{op}' needs a {wanted} value, not {item!r}"
+    return None
+
+
+def _rule_problems(rule: RuleSpec, schema: FactSchema, location: Location) -> list[PmrulesError]:
+    if rule.fact not in schema:
+        return [
+            RuleError(
+                f"rule '{rule.id}': unknown fact kind '{rule.fact}'",
+                location=location,
+                hint=did_you_mean(rule.fact, schema) or f"known kinds: {', '.join(sorted(schema))}",
+            )
+        ]
+    fields = schema[rule.fact]
+    found: list[PmrulesError] = []
+    for field, op, value in iter_leaves(rule.when):
+        if field not in fields:
+            found.append(
+                RuleError(
+                    f"rule '{rule.id}': unknown field '{field}' of fact '{rule.fact}'",
+                    location=location,
+                    hint=did_you_mean(field, fields),
+                )
+            )
+            continue
+        problem = _check_leaf(field, op, value, rule.fact, fields[field])
+        if problem:
+            found.append(RuleError(f"rule '{rule.id}': {problem}", location=location))
+    if alternatives(rule.when) > MAX_ALTERNATIVES:
+        found.append(
+            RuleError(
+                f"rule '{rule.id}': condition can hold in {alternatives(rule.when)} ways at once "
+                f"(limit {MAX_ALTERNATIVES})",
+                location=location,
+                hint="use 'in' instead of 'any' of equalities, or split the rule",
+            )
+        )
+    for name in PLACEHOLDER.findall(rule.message):
+        if name not in fields and name not in IMPLICIT_FIELDS:
+            found.append(
+                RuleError(
+                    f"rule '{rule.id}': unknown placeholder '{{{name}}}' in message",
+                    location=location,
+                    hint=did_you_mean(name, [*fields, *IMPLICIT_FIELDS]),
+                )
+            )
+    return found
+
+
+def _strip_tags(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {**error, "loc": tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))}
+        for error in exc.errors(include_url=False)
+    ]
+
+
+class _Errors:
+    """Adapter so pydantic_errors() sees locations without our union tags."""
+
+    def __init__(self, exc: ValidationError) -> None:
+        self._errors = _strip_tags(exc)
+
+    def errors(self, include_url: bool = False) -> list[dict[str, Any]]:
+        return self._errors
+
+
+def load_ruleset(path: Path, *, schema: FactSchema, source: str | None = None) -> RuleSet:
+    """Read, validate and check one rule-set file; raise every problem in it at once."""
+    name = source or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read rule set: {exc.strerror}", location=Location(name)) from exc
+    if size > MAX_RULESET_BYTES:
+        raise InputError(
+            f"rule set is {size:,} bytes, more than {MAX_RULESET_BYTES:,}", location=Location(name)
+        )
+    data, index = load_yaml(path, name)
+    if not isinstance(data, dict):
+        raise InputError("a rule set must be a mapping with 'ruleset' and 'rules'", location=Location(name, 1))
+    try:
+        parsed = RuleSetFile.model_validate(data)
+    except ValidationError as exc:
+        raise_all(list(pydantic_errors(_Errors(exc), index)))
+        raise  # pragma: no cover - raise_all always raises for a non-empty list
+    return _check(parsed, schema, index, name)
+
+
+def _check(parsed: RuleSetFile, schema: FactSchema, index: LineIndex, name: str) -> RuleSet:
+    problems: list[PmrulesError] = []
+    rules: list[Rule] = []
+    seen: dict[str, Location] = {}
+    for i, spec in enumerate(parsed.rules):
+        location = index.locate("rules", i)
+        if spec.id in seen:
+            problems.append(
+                RuleError(f"duplicate rule id '{spec.id}' (first at {seen[spec.id]})", location=location)
+            )
+        seen.setdefault(spec.id, location)
+        problems.extend(_rule_problems(spec, schema, location))
+        fields = spec.model_dump(by_alias=True, exclude_unset=True)
+        rules.append(
+            Rule.model_validate({**fields, "ruleset": parsed.ruleset, "source": name, "location": location})
+        )
+    overrides = []
+    for i, override in enumerate(parsed.overrides):
+        location = index.locate("overrides", i)
+        if override.severity is None and override.enabled is None:
+            problems.append(
+                RuleError(f"override of '{override.rule}' changes nothing", location=location,
+                          hint="give 'severity' or 'enabled'")
+            )
+        overrides.append(LocatedOverride(override, parsed.ruleset, name, location))
+    raise_all(problems)
+    return RuleSet(parsed.ruleset, parsed.description, name, tuple(rules), tuple(overrides))

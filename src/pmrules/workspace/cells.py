@@ -1,0 +1,50 @@
+"""Parsing one text cell into a typed value, with messages that say what to write instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+class CellError(ValueError):
+    """A cell that does not parse; carries a hint for the user."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def parse_decimal(text: str, column: str) -> Decimal:
+    """A decimal from its text exactly; refuses thousands separators, percent signs and typos."""
+    value = text.strip()
+    if _PLAIN_NUMBER.match(value):
+        number = Decimal(value)
+        if number.is_finite():
+            return number
+    if value.endswith("%"):
+        raise CellError(f"{column} is {value!r}", "write a fraction without '%': 0.10 for 10%")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value):
+        raise CellError(f"{column} is {value!r}", f"write it without thousands separators: {value.replace(',', '')}")
+    if re.fullmatch(r"[+-]?\d+,\d+", value):
+        raise CellError(f"{column} is {value!r}", f"use '.' as the decimal point: {value.replace(',', '.')}")
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        pass
+    raise CellError(f"{column} is {value!r}, not a number", "write a plain decimal number like 1200 or 0.15")
+
+
+def parse_date(text: str, column: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise CellError(f"{column} is {text!r}, not a date", "write dates as YYYY-MM-DD, e.g. 2026-07-01") from exc
+
+
+def parse_int(text: str, column: str) -> int:
+    if re.fullmatch(r"[+-]?\d+", text.strip()):
+        return int(text)
+    raise CellError(f"{column} is {text!r}, not a whole number", "write a whole number like 3")

@@ -1,0 +1,100 @@
+"""A workspace folder in, validated models out: `pmrules.yaml`, employees and actuals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pmrules.errors import InputError, Location, PmrulesError, raise_all
+from pmrules.io.tables import read_table
+from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
+from pmrules.models import Employee, Manifest
+from pmrules.workspace.structure import check_structure
+from pmrules.workspace.tables import Actuals, read_actuals, read_employees
+
+MANIFEST_NAME = "pmrules.yaml"
+
+
+@dataclass
+class Workspace:
+    """Everything read from one workspace folder, with the locations of its items."""
+
+    root: Path
+    manifest: Manifest
+    index: LineIndex
+    employees: list[Employee]
+    employees_file: str
+    actuals: Actuals
+    input_files: list[Path] = field(default_factory=list)
+
+    def locate(self, *path: str | int) -> Location:
+        """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
+        return self.index.locate(*path)
+
+    def employee_location(self, employee: Employee) -> Location:
+        return Location(self.employees_file, employee.line or None)
+
+    def display(self, relative: str) -> str:
+        return str(self.root / relative)
+
+
+def load_workspace(directory: str | Path) -> Workspace:
+    """Read and check a workspace's files; cross-references to KPIs and inputs are checked by the catalog."""
+    root = Path(directory)
+    manifest_path = root / MANIFEST_NAME
+    if not root.is_dir():
+        raise InputError(f"no such workspace folder: {root}", hint="pass the folder that holds pmrules.yaml")
+    if not manifest_path.is_file():
+        raise InputError(
+            f"{manifest_path} not found", hint="a workspace folder holds pmrules.yaml (see `pmrules schema`)"
+        )
+    document, index = load_yaml(manifest_path, str(manifest_path))
+    if not isinstance(document, dict):
+        raise InputError("expected a mapping of keys (version, workspace, ...)", location=index.locate())
+    try:
+        manifest = Manifest.model_validate(document)
+    except ValidationError as exc:
+        raise_all(list(pydantic_errors(exc, index)))
+        raise  # unreachable: raise_all raised
+    errors: list[PmrulesError] = []
+    employees: list[Employee] = []
+    actuals = Actuals()
+    files = [manifest_path]
+    employees_path = _data_path(root, manifest.data.employees, index, "employees")
+    actuals_path = _data_path(root, manifest.data.actuals, index, "actuals")
+    try:
+        employees = read_employees(read_table(employees_path, str(employees_path)))
+        files.append(employees_path)
+    except PmrulesError as exc:
+        errors.append(exc)
+    try:
+        actuals = read_actuals(read_table(actuals_path, str(actuals_path)))
+        files.append(actuals_path)
+    except PmrulesError as exc:
+        errors.append(exc)
+    raise_all(errors)
+    workspace = Workspace(root, manifest, index, employees, str(employees_path), actuals, files)
+    raise_all(check_structure(workspace))
+    return workspace
+
+
+def _data_path(root: Path, relative: str, index: LineIndex, key: str) -> Path:
+    path = root / relative
+    if Path(relative).is_absolute() or ".." in Path(relative).parts:
+        raise InputError(
+            f"data.{key} must be a path inside the workspace, not {relative!r}",
+            location=index.locate("data", key),
+        )
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(
+            f"data.{key} must be a .csv or .xlsx file, not {relative!r}", location=index.locate("data", key)
+        )
+    if not path.is_file():
+        raise InputError(
+            f"data.{key} names {relative!r}, which does not exist",
+            location=index.locate("data", key),
+            hint=f"create {path} or fix the path",
+        )
+    return path

@@ -1,0 +1,192 @@
+"""employees.csv and actuals.csv (long or wide form) into rows with their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pmrules.errors import InputError, Location, PmrulesError, raise_all
+from pmrules.io.tables import Table
+from pmrules.models import Employee
+from pmrules.workspace.cells import CellError, parse_date, parse_decimal, parse_int
+
+EMPLOYEE_REQUIRED = ["employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct"]
+EMPLOYEE_OPTIONAL = ["start_date", "end_date", "individual_rating"]
+MAX_TARGET_BONUS_PCT = Decimal(3)
+
+
+@dataclass
+class Actuals:
+    """Measured input values per entity, each with where it was read from."""
+
+    values: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    where: dict[tuple[str, str], Location] = field(default_factory=dict)
+    form: str = "long"
+
+    def get(self, entity: str, name: str) -> Decimal | None:
+        return self.values.get(entity, {}).get(name)
+
+
+def _check_header(table: Table, required: list[str], optional: list[str]) -> dict[str, int]:
+    header = table.header
+    missing = [name for name in required if name not in header]
+    extra = [name for name in header if name not in required + optional]
+    dupes = sorted({name for name in header if header.count(name) > 1})
+    problems = []
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    if extra:
+        problems.append(f"unknown column(s): {', '.join(extra)}")
+    if dupes:
+        problems.append(f"duplicate column(s): {', '.join(dupes)}")
+    if problems:
+        raise InputError(
+            "; ".join(problems),
+            location=table.location(),
+            hint=f"the header must be {','.join(required + optional)}",
+        )
+    return {name: header.index(name) for name in header}
+
+
+def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return row[index] if index is not None and index < len(row) else ""
+
+
+def _row_width_error(table: Table, i: int, row: list[str]) -> InputError | None:
+    width = len(table.header)
+    if len(row) > width and any(row[width:]):
+        return InputError(f"row has {len(row)} cells, the header has {width}", location=table.location(i))
+    return None
+
+
+def read_employees(table: Table) -> list[Employee]:
+    """Employees from their table; every problem of the file is collected before raising."""
+    columns = _check_header(table, EMPLOYEE_REQUIRED, EMPLOYEE_OPTIONAL)
+    errors: list[PmrulesError] = []
+    employees: list[Employee] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        where = table.location(i)
+        width = _row_width_error(table, i, row)
+        if width:
+            errors.append(width)
+            continue
+        cell: Callable[[str], str] = lambda name, row=row: _cell(row, columns, name)  # noqa: E731
+        try:
+            values: dict[str, Any] = {name: cell(name) for name in ("employee_id", "name", "center", "plan")}
+            for name in ("employee_id", "center", "plan"):
+                if not values[name]:
+                    raise CellError(f"{name} is empty", f"every employee needs a {name}")
+            salary = parse_decimal(cell("base_salary"), "base_salary")
+            if salary < 0:
+                raise CellError(f"base_salary is {salary}, negative", "a salary is zero or more")
+            pct = parse_decimal(cell("target_bonus_pct"), "target_bonus_pct")
+            if pct < 0 or pct > MAX_TARGET_BONUS_PCT:
+                raise CellError(
+                    f"target_bonus_pct is {pct}",
+                    "it is a fraction of salary between 0 and 3: write 0.10 for 10% (10 would mean 1000%)",
+                )
+            start = parse_date(cell("start_date"), "start_date") if cell("start_date") else None
+            end = parse_date(cell("end_date"), "end_date") if cell("end_date") else None
+            if start and end and end < start:
+                raise CellError(f"end_date {end} is before start_date {start}", "swap or correct the dates")
+            rating_text = cell("individual_rating")
+            rating = parse_int(rating_text, "individual_rating") if rating_text else None
+        except CellError as exc:
+            errors.append(InputError(str(exc), location=where, hint=exc.hint))
+            continue
+        if values["employee_id"] in seen:
+            errors.append(
+                InputError(
+                    f"duplicate employee_id '{values['employee_id']}'",
+                    location=where,
+                    hint=f"first defined on line {seen[values['employee_id']]}",
+                )
+            )
+            continue
+        seen[values["employee_id"]] = where.line or 0
+        employees.append(
+            Employee.model_construct(
+                **values,
+                base_salary=salary,
+                target_bonus_pct=pct,
+                start_date=start,
+                end_date=end,
+                individual_rating=rating,
+                line=where.line or 0,
+            )
+        )
+    if errors:
+        raise_all(errors)
+    return employees
+
+
+def read_actuals(table: Table) -> Actuals:
+    """Long form `entity,input,value` or wide form `entity,<input>,...`; the header tells which."""
+    header = table.header
+    if not header or header[0] != "entity":
+        raise InputError(
+            f"the first column is {header[0]!r}" if header else "no header",
+            location=table.location(),
+            hint="actuals start with an `entity` column: `entity,input,value` (long) or `entity,<input>,...` (wide)",
+        )
+    long_form = header == ["entity", "input", "value"]
+    actuals = Actuals(form="long" if long_form else "wide")
+    errors: list[PmrulesError] = []
+    if not long_form:
+        dupes = sorted({name for name in header if header.count(name) > 1})
+        if dupes or "" in header:
+            raise InputError(
+                f"duplicate or empty column name(s): {', '.join(dupes) or '(empty)'}", location=table.location()
+            )
+    seen_entities: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        where = table.location(i)
+        width = _row_width_error(table, i, row)
+        if width:
+            errors.append(width)
+            continue
+        row = row + [""] * (len(header) - len(row))
+        entity = row[0]
+        if not entity:
+            errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))
+            continue
+        pairs = [(row[1], row[2])] if long_form else list(zip(header[1:], row[1:], strict=False))
+        if not long_form:
+            if entity in seen_entities:
+                errors.append(
+                    InputError(
+                        f"entity '{entity}' appears twice in the wide form",
+                        location=where,
+                        hint=f"merge it with line {seen_entities[entity]}",
+                    )
+                )
+                continue
+            seen_entities[entity] = where.line or 0
+        for name, text in pairs:
+            if long_form and not name:
+                errors.append(InputError("input is empty", location=where))
+                continue
+            if not text:
+                continue
+            try:
+                value = parse_decimal(text, name)
+            except CellError as exc:
+                errors.append(InputError(str(exc), location=where, hint=exc.hint))
+                continue
+            if (entity, name) in actuals.where:
+                first = actuals.where[(entity, name)]
+                errors.append(
+                    InputError(
+                        f"a second value of '{name}' for '{entity}'", location=where, hint=f"first given at {first}"
+                    )
+                )
+                continue
+            actuals.values.setdefault(entity, {})[name] = value
+            actuals.where[(entity, name)] = where
+    if errors:
+        raise_all(errors)
+    return actuals
