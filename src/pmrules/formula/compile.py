@@ -200,6 +200,10 @@ class _Emitter:
             if exponent.is_Rational and exponent.q == 2:
                 return f"_pow_half({args[0]}, {int(exponent.p)})"
             return f"_fpow({args[0]}, {args[1]})"
+        if isinstance(e, (sympy.re, sympy.conjugate)):  # sympy's Abs rewrites; inputs are real
+            return args[0]
+        if isinstance(e, sympy.im):
+            return self.constant(Fraction(0))
         if e.func in _CALLS:
             return f"{_CALLS[e.func]}({', '.join(args)})"
         if isinstance(e, sympy.core.relational.Relational) and e.rel_op in _RELATIONS:

@@ -90,21 +90,23 @@ class _Parser:
         stripped = text.lstrip()
         prefix = text[: len(text) - len(stripped)]
         self.source = stripped.rstrip()
+        # Parenthesised so a formula may span lines (YAML block scalars); the newline keeps a
+        # trailing comment from swallowing the ')'. Balance is checked first, so this adds nothing.
+        self.wrapped = f"({self.source}\n)"
         self.line_shift = prefix.count("\n")
         self.col_shift = len(prefix) - (prefix.rfind("\n") + 1)
         self.nodes = 0
 
     def fail(self, message: str, node: ast.AST | None = None, hint: str | None = None) -> NoReturn:
         if node is not None and hasattr(node, "col_offset"):
-            line_no = node.lineno
-            line = self.source.splitlines()[line_no - 1] if self.source else ""
-            column = len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1
-            message += self._where(line_no, column)
+            line = self.wrapped.splitlines()[node.lineno - 1]
+            message += self._where(node.lineno, len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1)
         raise FormulaError(message, location=self.location, hint=hint, formula=self.text)
 
-    def _where(self, line: int, column: int) -> str:
+    def _where(self, line: int, column: int, wrapped: bool = True) -> str:
+        """` (column N)` in the caller's text: undo the stripped prefix and the wrapping '('."""
         if line == 1:
-            column += self.col_shift
+            column += self.col_shift - (1 if wrapped else 0)
         line += self.line_shift
         return f" (column {column})" if line == 1 else f" (line {line}, column {column})"
 
@@ -144,20 +146,24 @@ class _Parser:
                 hint = f"use '{lookalike}' instead" if lookalike else "names use ASCII letters, digits and '_'"
                 line = self.source.count("\n", 0, index) + 1
                 column = index - (self.source.rfind("\n", 0, index) + 1) + 1
-                self.fail(f"the character {char!r} is not allowed{self._where(line, column)}", hint=hint)
+                self.fail(f"the character {char!r} is not allowed{self._where(line, column, False)}", hint=hint)
             if char in "([{":
                 depth += 1
                 deepest = max(deepest, depth)
             elif char in ")]}":
                 depth -= 1
+                if depth < 0:
+                    self.fail(f"'{char}' has no opening bracket", hint=_SYNTAX_HINT)
         # Checked on the raw text because ast.parse itself recurses (and can crash) on deep nesting.
         if deepest > self.limits.max_depth:
             self.fail(f"the formula nests parentheses {deepest} levels deep; at most {self.limits.max_depth}"
                       " are allowed", hint="split it into several KPIs that refer to each other")
+        if depth:
+            self.fail("a '(' is never closed", hint=_SYNTAX_HINT)
 
     def _ast(self) -> ast.Expression:
         try:
-            return ast.parse(self.source, mode="eval")
+            return ast.parse(self.wrapped, mode="eval")
         except SyntaxError as exc:
             where = self._where(exc.lineno or 1, exc.offset or 1)
             self.fail(f"the formula is not valid syntax: {exc.msg}{where}", hint=_SYNTAX_HINT)
@@ -210,7 +216,7 @@ class _Parser:
             return sympy.Integer(value)
         if not isinstance(value, float):
             self.fail(f"the constant {value!r} is not allowed; only plain numbers are", node)
-        source = ast.get_source_segment(self.source, node) or repr(value)
+        source = ast.get_source_segment(self.wrapped, node) or repr(value)
         try:
             decimal = Decimal(source.replace("_", ""))
         except InvalidOperation:

@@ -16,9 +16,11 @@ wrapper makes each one impossible rather than unlikely:
   hex of their UTF-8 (the engine compares raw bytes as signed chars), bools 0/1, lists
   de-duplicated; one type per field is enforced; `None` means absent;
 - `matches` is decided by Python's `re.search` (the engine's `$mt` is its own full-match dialect);
-- the engine stores at most 32 properties per fact and fires at most 64 activations per fact:
-  rules are chunked so each ruleset reads <= 28 properties, satisfies <= 62 alternatives at
-  once and holds <= 50 rules (512+ rules per ruleset hangs the engine);
+- conditions are compiled to flat conjuncts (DNF; `in` kept as one `$or` while a conjunct has
+  at most 12), since the engine refuses 15+ nested `$or` in one `$and` (error 113);
+- the engine stores at most 32 properties per fact and fails above 64 activations per fact:
+  conjuncts are chunked so each ruleset reads <= 28 properties, can fire <= 62 times per fact
+  and holds <= 200 engine rules (512+ rules per ruleset hangs the engine);
 - field names are replaced by short generated names (no clash with `id`/`sid`, no dotted paths)
   and checked for FNV-1a hash collisions, which the engine would treat as one property;
 - never a non-dict fact and never an empty batch.
@@ -310,15 +312,16 @@ def _field_types(facts: Sequence[Mapping[str, object]], wanted: set[tuple[str, s
 
 
 def _check_facts(facts: Sequence[Mapping[str, object]]) -> None:
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for position, fact in enumerate(facts):
         if not isinstance(fact, Mapping):
             raise RuleError(f"fact #{position} is a {type(fact).__name__}, not a mapping")
         if not isinstance(fact.get("kind"), str) or not isinstance(fact.get("id"), str):
             raise RuleError(f"fact #{position} needs a string 'kind' and a string 'id'")
-        if fact["id"] in seen:
-            raise RuleError(f"two facts have the id {fact['id']!r}; fact ids must be unique")
-        seen.add(fact["id"])  # type: ignore[arg-type]
+        key = (fact["kind"], fact["id"])
+        if key in seen:
+            raise RuleError(f"two {fact['kind']} facts have the id {fact['id']!r}; ids must be unique per kind")
+        seen.add(key)  # type: ignore[arg-type]
 
 
 def _engine_fact(index: int, fact: Mapping[str, object], chunk: _Chunk, kinds: dict[str, int]) -> dict[str, Any]:

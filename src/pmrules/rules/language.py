@@ -49,10 +49,10 @@ class Ops(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     eq: Scalar | None = None
     ne: Scalar | None = None
-    lt: StrictInt | StrictFloat | StrictStr | None = None
-    lte: StrictInt | StrictFloat | StrictStr | None = None
-    gt: StrictInt | StrictFloat | StrictStr | None = None
-    gte: StrictInt | StrictFloat | StrictStr | None = None
+    lt: Scalar | None = None
+    lte: Scalar | None = None
+    gt: Scalar | None = None
+    gte: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     not_in: list[Scalar] | None = Field(default=None, min_length=1)
     contains: StrictStr | None = None
@@ -298,11 +298,19 @@ def _rule_problems(rule: RuleSpec, schema: FactSchema, location: Location) -> li
     return found
 
 
+_SCALAR_TAGS = {"bool", "int", "float", "str"}
+
+
 def _strip_tags(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {**error, "loc": tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))}
-        for error in exc.errors(include_url=False)
-    ]
+    """Drop union tags from locations; one error per place for a value that fits no scalar type."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
+        if loc and loc[-1] in _SCALAR_TAGS:
+            loc = loc[:-1]
+            error = {**error, "type": "scalar", "msg": "must be one text, number or true/false value"}
+        out.setdefault(loc, {**error, "loc": loc})
+    return list(out.values())
 
 
 class _Errors:
