@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from pmrules.errors import InputError, Location
 
-MAX_YAML_BYTES = 5_000_000
-MAX_YAML_NODES = 500_000
+MAX_YAML_BYTES = 64_000_000
+MAX_YAML_NODES = 5_000_000
 MAX_YAML_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
@@ -56,54 +56,128 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineIndex]:
         raise InputError(
             f"not UTF-8 text (byte {exc.start})", location=Location(name), hint="save the file as UTF-8"
         ) from exc
-    yaml = YAML(typ="rt")
+    index = LineIndex(name, {(): 1})
     try:
-        document = yaml.load(text)
-    except MarkedYAMLError as exc:
+        return _compose(yaml.parse(text, Loader=_PARSER), index), index
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(
             f"YAML syntax error: {problem}", location=Location(name, line), hint="check indentation, colons and quotes"
         ) from exc
-    except (YAMLError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", location=Location(name)) from exc
-    index = LineIndex(name, {(): 1})
-    counter = [0]
-    return _plain(document, (), index, counter, 0), index
 
 
-def _plain(node: Any, path: Path_, index: LineIndex, counter: list[int], depth: int) -> Any:
-    counter[0] += 1
-    if counter[0] > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
-        what = "nested too deeply" if depth > MAX_YAML_DEPTH else "too large once aliases are expanded"
-        raise InputError(
-            f"YAML document is {what}", location=index.locate(*path), hint="remove anchors/aliases and deep nesting"
-        )
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key in node:
-            line = node.lc.key(key)[0] + 1
-            child = (*path, key)
-            index.lines.setdefault(child, line)
-            out[key] = _plain(node[key], child, index, counter, depth + 1)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
-            child = (*path, i)
-            index.lines.setdefault(child, node.lc.item(i)[0] + 1)
-            items.append(_plain(value, child, index, counter, depth + 1))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+_PARSER = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+
+# YAML 1.2 core schema for plain scalars: `no`, `on`, `010` and `1:20` stay what they look like.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_STR_TAGS = ("tag:yaml.org,2002:str", "!")
+
+
+def _scalar(event: yaml.ScalarEvent, where: Location) -> Any:
+    value = event.value
+    if event.tag not in (None, *_STR_TAGS):
+        raise InputError(f"YAML tag {event.tag!r} is not allowed", location=where, hint="write plain values")
+    if event.tag is not None or not event.implicit[0]:
+        return value
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        if len(value) > 40:
+            raise InputError("number has too many digits", location=where)
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    if _DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise InputError(f"{value!r} is not a valid date", location=where, hint="write YYYY-MM-DD") from exc
+    return value
+
+
+class _Frame:
+    __slots__ = ("container", "path", "key", "is_map")
+
+    def __init__(self, container: Any, path: Path_, is_map: bool) -> None:
+        self.container = container
+        self.path = path
+        self.key: Any = _NO_KEY
+        self.is_map = is_map
+
+
+_NO_KEY = object()
+
+
+def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
+    """Plain data straight from parser events (libyaml's composer resolves every scalar in slow Python)."""
+    stack: list[_Frame] = []
+    root: Any = None
+    documents = 0
+    nodes = 0
+    file = index.file
+    lines = index.lines
+    for event in events:
+        kind = type(event)
+        if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent or kind is yaml.DocumentEndEvent:
+            continue
+        line = event.start_mark.line + 1
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise InputError("only one YAML document per file", location=Location(file, line))
+            continue
+        if kind is yaml.AliasEvent or getattr(event, "anchor", None) is not None:
+            raise InputError("YAML anchors and aliases (&name / *name) are not supported",
+                             location=Location(file, line), hint="write the repeated part out in full")
+        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+            continue
+        nodes += 1
+        if nodes > MAX_YAML_NODES:
+            raise InputError("YAML document is too large", location=Location(file, line))
+        if kind is yaml.ScalarEvent:
+            value = _scalar(event, Location(file, line))
+        elif kind is yaml.MappingStartEvent:
+            value = {}
+        else:
+            value = []
+        if stack:
+            frame = stack[-1]
+            if frame.is_map:
+                if frame.key is _NO_KEY:
+                    if kind is not yaml.ScalarEvent:
+                        raise InputError("keys must be plain words (no complex keys)", location=Location(file, line))
+                    if value in frame.container:
+                        raise InputError(f"duplicate key {value!r}", location=Location(file, line),
+                                         hint="each key may appear once in a mapping")
+                    frame.key = value
+                    lines.setdefault((*frame.path, value), line)
+                    continue
+                path = (*frame.path, frame.key)
+                frame.container[frame.key] = value
+                frame.key = _NO_KEY
+            else:
+                path = (*frame.path, len(frame.container))
+                lines.setdefault(path, line)
+                frame.container.append(value)
+        else:
+            path = ()
+            root = value
+        if kind is not yaml.ScalarEvent:
+            if len(stack) >= MAX_YAML_DEPTH:
+                raise InputError("YAML document is nested too deeply", location=Location(file, line))
+            stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
+    return root
 
 
 def pydantic_errors(exc: Any, index: LineIndex, prefix: Iterable[str | int] = ()) -> list[InputError]:

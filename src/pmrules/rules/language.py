@@ -173,6 +173,7 @@ class RuleSet:
     source: str
     rules: tuple[Rule, ...]
     overrides: tuple[LocatedOverride, ...] = ()
+    path: str = ""
 
 
 def ruleset_json_schema() -> dict[str, Any]:
@@ -325,7 +326,7 @@ class _Errors:
 
 def load_ruleset(path: Path, *, schema: FactSchema, source: str | None = None) -> RuleSet:
     """Read, validate and check one rule-set file; raise every problem in it at once."""
-    name = source or str(path)
+    name = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -342,10 +343,10 @@ def load_ruleset(path: Path, *, schema: FactSchema, source: str | None = None) -
     except ValidationError as exc:
         raise_all(list(pydantic_errors(_Errors(exc), index)))
         raise  # pragma: no cover - raise_all always raises for a non-empty list
-    return _check(parsed, schema, index, name)
+    return _check(parsed, schema, index, source or name, name)
 
 
-def _check(parsed: RuleSetFile, schema: FactSchema, index: LineIndex, name: str) -> RuleSet:
+def _check(parsed: RuleSetFile, schema: FactSchema, index: LineIndex, name: str, path: str) -> RuleSet:
     problems: list[PmrulesError] = []
     rules: list[Rule] = []
     seen: dict[str, Location] = {}
@@ -371,4 +372,4 @@ def _check(parsed: RuleSetFile, schema: FactSchema, index: LineIndex, name: str)
             )
         overrides.append(LocatedOverride(override, parsed.ruleset, name, location))
     raise_all(problems)
-    return RuleSet(parsed.ruleset, parsed.description, name, tuple(rules), tuple(overrides))
+    return RuleSet(parsed.ruleset, parsed.description, name, tuple(rules), tuple(overrides), path)
