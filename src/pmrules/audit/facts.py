@@ -83,7 +83,7 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "is_manager": ("bool", "manages a centre"), "plan_needs_individual": ("bool", "the plan has an individual component"),
         "center_has_scorecard": ("bool", "the employee's centre has a scorecard"),
         "plan_needs_unit": ("bool", "the plan has a unit component"),
-        "corporate_above_unit": ("bool", "the plan weighs corporate results above unit results"),
+        "corporate_above_unit": ("bool", "an additive plan weighs corporate results above unit results"),
     },
     "objective": {
         "id": ("str", "objective id"), "statement": ("str", "the objective"), "kpi": ("str", "its KPI, if named"),
@@ -233,6 +233,6 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
             "has_rating": e.individual_rating is not None, "has_scorecard": e.employee_id in cards,
             "is_manager": e.employee_id in managers, "plan_needs_individual": "individual" in w,
             "plan_needs_unit": "unit" in w, "center_has_scorecard": e.center in cards,
-            "corporate_above_unit": _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
+            "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
         }, ws.employee_location(e))
     return facts, where

@@ -99,8 +99,14 @@ def resolve_rulesets(opened: Opened) -> list[RuleSet]:
         return [*registered.values(), *(load_ruleset(p, schema=schema, source="workspace") for p in local)]
     chosen: list[RuleSet] = []
     errors: list[PmrulesError] = []
+    listed: dict[str, int] = {}
     for i, entry in enumerate(ws.manifest.rulesets):
         where = ws.locate("rulesets", i)
+        if entry in listed:
+            errors.append(InputError(f"rule set '{entry}' is listed twice in `rulesets:`", location=where,
+                                     hint=f"remove one (it is item {listed[entry] + 1} already)"))
+            continue
+        listed[entry] = i
         if entry.endswith((".yaml", ".yml")) or "/" in entry:
             path = ws.root / entry
             if Path(entry).is_absolute() or ".." in Path(entry).parts:

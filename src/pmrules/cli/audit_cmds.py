@@ -57,7 +57,7 @@ def audit(directory: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     opened = open_workspace(directory)
     result = run_audit(opened)
     text = to_json(result.document()) if fmt == "json" else render_audit(result)
-    emit(text, output, opened.workspace.input_files)
+    emit(text, output, [*opened.workspace.input_files, *(Path(r.path) for r in result.rulesets)])
     limit = SEVERITY_ORDER[fail_on]
     sys.exit(1 if any(SEVERITY_ORDER[f.severity] <= limit for f in result.findings) else 0)
 

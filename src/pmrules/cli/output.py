@@ -34,7 +34,7 @@ def emit(text: str | bytes, output: Path | None, inputs: Iterable[Path] = ()) ->
     """Send a rendered result to stdout, or atomically to `output`."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)
         return
     check_output_path(output, inputs)
     write_atomic(output, data)

@@ -132,10 +132,11 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         raise click.UsageError("--format xlsx needs --output FILE.xlsx")
     opened = open_workspace(directory)
     ws = opened.workspace
-    if output is not None:
-        check_output_path(output, ws.input_files)
     audit_record: dict[str, Any] = {"skipped": skip_audit}
     audit = run_audit(opened)
+    inputs = [*ws.input_files, *(Path(r.path) for r in audit.rulesets)]
+    if output is not None:
+        check_output_path(output, inputs)
     audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
     if audit.errors and not skip_audit:
         click.echo(render_audit(audit), err=True)
@@ -145,7 +146,7 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
     run = _compute(opened)
     if employee is not None:
         trail = explain(ws, opened.catalog, run, employee)
-        emit(to_json(trail) if fmt == "json" else render_explanation(trail), output, ws.input_files)
+        emit(to_json(trail) if fmt == "json" else render_explanation(trail), output, inputs)
         sys.exit(0)
     currency = ws.manifest.currency
     if fmt == "json":
@@ -156,7 +157,7 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         data = to_xlsx(run, currency)
     else:
         data = render_payout(run, currency).encode()
-    emit(data, output, ws.input_files)
+    emit(data, output, inputs)
     if output is not None:
         rulesets = [(r.name, r.source, Path(r.path)) for r in audit.rulesets]
         manifest = run_manifest(

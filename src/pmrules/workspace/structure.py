@@ -34,6 +34,14 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
                 location=ws.locate("period_end"),
             )
         )
+    if m.pool is not None:
+        from decimal import Decimal
+
+        quantum = Decimal(m.rounding.quantum)
+        if Decimal(m.pool.amount) % quantum != 0:
+            errors.append(InputError(f"pool.amount {m.pool.amount} is not a multiple of the rounding quantum {quantum}",
+                                     location=ws.locate("pool", "amount"),
+                                     hint="give the pool in whole units of the quantum, e.g. \"250000.00\""))
     for what, key, ids in (
         ("centre", "centers", [c.id for c in m.centers]),
         ("plan", "plans", [p.id for p in m.plans]),
