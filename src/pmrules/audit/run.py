@@ -137,10 +137,10 @@ def _subject(fact: dict[str, Any]) -> str:
     return str(fact["id"])
 
 
-def run_audit(opened: Opened) -> AuditResult:
+def run_audit(opened: Opened, rulesets: list[RuleSet] | None = None) -> AuditResult:
     """Findings sorted by severity, then subject; each evaluation has its own engine state."""
     started = time.perf_counter()
-    rulesets = resolve_rulesets(opened)
+    rulesets = resolve_rulesets(opened) if rulesets is None else rulesets
     in_force = combine_rulesets(rulesets)
     facts, where = build_facts(opened.workspace, opened.catalog)
     by_key = {(f["kind"], str(f["id"])): f for f in facts}

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pmrules.api import open_workspace
-from pmrules.audit import run_audit
+from pmrules.audit import resolve_rulesets, run_audit
 from pmrules.cli import cli
 from pmrules.cli.audit_cmds import render_audit
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
@@ -133,12 +133,14 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
     opened = open_workspace(directory)
     ws = opened.workspace
     audit_record: dict[str, Any] = {"skipped": skip_audit}
-    audit = run_audit(opened)
-    inputs = [*ws.input_files, *(Path(r.path) for r in audit.rulesets)]
+    rulesets = resolve_rulesets(opened)
+    inputs = [*ws.input_files, *(Path(r.path) for r in rulesets)]
     if output is not None:
         check_output_path(output, inputs)
-    audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
-    if audit.errors and not skip_audit:
+    if not skip_audit:
+        audit = run_audit(opened, rulesets)
+        audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
+    if not skip_audit and audit.errors:
         click.echo(render_audit(audit), err=True)
         click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
                    "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
@@ -159,15 +161,18 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         data = render_payout(run, currency).encode()
     emit(data, output, inputs)
     if output is not None:
-        rulesets = [(r.name, r.source, Path(r.path)) for r in audit.rulesets]
         manifest = run_manifest(
             command="payout", options={"format": fmt, "skip_audit": skip_audit},
-            workspace_root=ws.root, inputs=ws.input_files, rulesets=rulesets,
+            workspace_root=ws.root, inputs=ws.input_files,
+            rulesets=[(r.name, r.source, Path(r.path)) for r in rulesets],
             plugins=opened.catalog.plugins, output=output, output_bytes=data)
         write_atomic(output.with_name(output.name + ".manifest.json"), manifest)
     summary = totals(run)
     click.echo(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
                f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else ""), err=True)
+    if run.pool is not None and not run.pool.distributable:
+        click.echo(f"warning: the pool of {currency} {run.pool.amount:,} was not distributed: every bonus is 0 "
+                   "(a failed gate or zero attainment), so there is nothing to scale pro rata", err=True)
     for p in run.unpaid:
         click.echo(f"unpaid: {p.employee.employee_id} ({ws.employee_location(p.employee)}): "
                    f"{'; '.join(p.reasons)}", err=True)

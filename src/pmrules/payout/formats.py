@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,11 @@ def _deterministic_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(item.filename, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
-            target.writestr(info, source.read(item.filename))
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\2",
+                                 content)
+            target.writestr(info, content)
     return out.getvalue()
 
 

@@ -12,6 +12,7 @@ from pmrules.io.tables import read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import Employee, Manifest
 from pmrules.workspace.structure import check_structure
+from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
 MANIFEST_NAME = "pmrules.yaml"
@@ -24,7 +25,7 @@ class Workspace:
     root: Path
     manifest: Manifest
     index: LineIndex
-    employees: list[Employee]
+    employees: EmployeeTable
     employees_file: str
     actuals: Actuals
     input_files: list[Path] = field(default_factory=list)
@@ -59,13 +60,14 @@ def load_workspace(directory: str | Path) -> Workspace:
         raise_all(list(pydantic_errors(exc, index)))
         raise  # unreachable: raise_all raised
     errors: list[PmrulesError] = []
-    employees: list[Employee] = []
+    employees = EmployeeTable.from_employees("", [])
     actuals = Actuals()
     files = [manifest_path]
     employees_path = _data_path(root, manifest.data.employees, index, "employees")
     actuals_path = _data_path(root, manifest.data.actuals, index, "actuals")
     try:
-        employees = read_employees(read_table(employees_path, str(employees_path)))
+        employees = read_employees_fast(employees_path, str(employees_path)) or EmployeeTable.from_employees(
+            str(employees_path), read_employees(read_table(employees_path, str(employees_path))))
         files.append(employees_path)
     except PmrulesError as exc:
         errors.append(exc)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pmrules.errors import InputError, Location, PmrulesError, did_you_mean
+from pmrules.models import Plan
+from pmrules.workspace.employees import NO_RATING
 
 if TYPE_CHECKING:
     from pmrules.workspace.load import Workspace
@@ -24,7 +30,8 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     m = ws.manifest
     errors: list[PmrulesError] = []
     centers = {c.id: c for c in m.centers}
-    employees = {e.employee_id: e for e in ws.employees}
+    table = ws.employees
+    employee_ids = set(table.id_list())
     plans = {p.id: p for p in m.plans}
 
     if m.period_end < m.period_start:
@@ -52,12 +59,12 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
             position = [i for i, x in enumerate(ids) if x == dup][1]
             path = (key, position) if key != "strategy" else ("strategy", "objectives", position)
             errors.append(InputError(f"duplicate {what} id '{dup}'", location=ws.locate(*path)))
-    clash = sorted(set(centers) & set(employees))
+    clash = sorted(set(centers) & employee_ids)
     for name in clash:
         errors.append(
             InputError(
                 f"'{name}' is both a centre id and an employee id",
-                location=ws.employee_location(employees[name]),
+                location=table.location(table.position(name) or 0),
                 hint="owners are looked up by id, so ids must be unique across centres and employees",
             )
         )
@@ -77,41 +84,23 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         if center.parent is not None and center.parent not in centers:
             errors.append(_unknown("parent centre", center.parent, set(centers), ws.locate("centers", i, "parent"),
                                    "name a centre id"))
-        if center.manager is not None and center.manager not in employees:
-            errors.append(_unknown("manager employee", center.manager, set(employees),
+        if center.manager is not None and center.manager not in employee_ids:
+            errors.append(_unknown("manager employee", center.manager, employee_ids,
                                    ws.locate("centers", i, "manager"), "name an employee_id from employees"))
     errors.extend(_cycles(ws))
 
     for i, card in enumerate(m.scorecards):
-        if card.owner not in centers and card.owner not in employees:
-            errors.append(_unknown("scorecard owner", card.owner, set(centers) | set(employees),
+        if card.owner not in centers and card.owner not in employee_ids:
+            errors.append(_unknown("scorecard owner", card.owner, set(centers) | employee_ids,
                                    ws.locate("scorecards", i, "owner"), "an owner is a centre id or an employee id"))
     for i, plan in enumerate(m.plans):
         if not plan.components.weights():
             errors.append(InputError(f"plan '{plan.id}' has no components", location=ws.locate("plans", i)))
 
-    for employee in ws.employees:
-        where = ws.employee_location(employee)
-        if employee.center not in centers:
-            errors.append(_unknown("centre", employee.center, set(centers), where, "name a centre id"))
-        plan = plans.get(employee.plan)
-        if plan is None:
-            errors.append(_unknown("plan", employee.plan, set(plans), where, "name a plan id"))
-            continue
-        if employee.individual_rating is not None:
-            table = plan.individual_ratings or {}
-            if employee.individual_rating not in table:
-                allowed = ", ".join(str(k) for k in sorted(table)) or "none (the plan has no individual_ratings)"
-                errors.append(
-                    InputError(
-                        f"individual_rating {employee.individual_rating} is not in plan '{plan.id}'",
-                        location=where,
-                        hint=f"allowed ratings: {allowed}",
-                    )
-                )
+    errors.extend(_employee_references(ws, set(centers), plans))
     for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
-        if entity not in centers and entity not in employees:
-            errors.append(_unknown("entity", entity, set(centers) | set(employees), where,
+        if entity not in centers and entity not in employee_ids:
+            errors.append(_unknown("entity", entity, set(centers) | employee_ids, where,
                                    "an entity is a centre id or an employee id"))
     return errors
 
@@ -135,3 +124,35 @@ def _cycles(ws: Workspace) -> list[PmrulesError]:
                                          location=ws.locate("centers", positions[cycle[0]], "parent"),
                                          hint="a centre cannot be its own ancestor"))
     return errors
+
+
+MAX_ROW_ERRORS = 50
+
+
+def _employee_references(ws: Workspace, centers: set[str], plans: dict[str, Plan]) -> list[PmrulesError]:
+    """Centre, plan and rating of every employee, checked column-wise (a million rows stay fast)."""
+    table = ws.employees
+    errors: list[PmrulesError] = []
+    bad: list[tuple[int, PmrulesError]] = []
+    for column, known, what in ((table.centers, centers, "centre"), (table.plans, set(plans), "plan")):
+        unknown = np.flatnonzero(pc.is_null(pc.index_in(column, value_set=pa.array(sorted(known), pa.string())))
+                                 .to_numpy(zero_copy_only=False))
+        for i in unknown[:MAX_ROW_ERRORS]:
+            name = column[int(i)].as_py()
+            bad.append((int(i), _unknown(what, name, known, table.location(int(i)), f"name a {what} id")))
+        if len(unknown) > MAX_ROW_ERRORS:
+            errors.append(InputError(f"... and {len(unknown) - MAX_ROW_ERRORS} more rows with an unknown {what}",
+                                     location=Location(table.file)))
+    plan_of = pc.index_in(table.plans, value_set=pa.array(list(plans), pa.string())).to_numpy(zero_copy_only=False)
+    has_rating = table.rating != NO_RATING
+    for k, plan in enumerate(plans.values()):
+        allowed = np.array(sorted(plan.individual_ratings or {}), dtype=np.int64)
+        rows = np.flatnonzero((plan_of == k) & has_rating & ~np.isin(table.rating, allowed))
+        listed = ", ".join(str(r) for r in allowed) or "none (the plan has no individual_ratings)"
+        for i in rows[:MAX_ROW_ERRORS]:
+            bad.append((int(i), InputError(f"individual_rating {int(table.rating[i])} is not in plan '{plan.id}'",
+                                           location=table.location(int(i)), hint=f"allowed ratings: {listed}")))
+        if len(rows) > MAX_ROW_ERRORS:
+            errors.append(InputError(f"... and {len(rows) - MAX_ROW_ERRORS} more rows with a rating not in plan "
+                                     f"'{plan.id}'", location=Location(table.file)))
+    return [error for _, error in sorted(bad, key=lambda pair: pair[0])] + errors

@@ -1,0 +1,97 @@
+"""What a comp analyst would otherwise write by hand: the KPI formulas and the plan arithmetic of the
+synthetic workspaces (bench/generate.py), shared by the reference and floor scripts.
+
+Exact where the spec needs it: KPI values, factors and multipliers are Fractions (there are few of
+them); the per-employee product is left to each script.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FORMULAS = {
+    "roi": lambda v: (v["revenue"] - v["operating_costs"]) / v["invested_capital"],
+    "operating_margin": lambda v: (v["revenue"] - v["operating_costs"]) / v["revenue"],
+    "gross_margin": lambda v: (v["revenue"] - v["cogs"]) / v["revenue"],
+    "retention_rate": lambda v: v["clients_retained"] / v["clients_start"],
+    "csat": lambda v: v["satisfied_responses"] / v["survey_responses"],
+    "revenue_growth": lambda v: (v["revenue"] - v["prior_revenue"]) / v["prior_revenue"],
+    "nps": lambda v: 100 * (v["promoters"] - v["detractors"]) / v["survey_responses"],
+    "budget_attainment": lambda v: v["revenue"] / v["revenue_budget"],
+    "cost_variance": lambda v: (v["actual_costs"] - v["budgeted_costs"]) / v["budgeted_costs"],
+    "cycle_time": lambda v: v["cycle_days"] / v["orders_completed"],
+    "output_per_employee": lambda v: v["units_produced"] / v["headcount"],
+}
+LOWER = {"cost_variance", "cycle_time"}
+
+
+def q(x: Any) -> Fraction:
+    return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+
+
+def factor(value: Fraction, thr: Fraction, tgt: Fraction, mx: Fraction, curve: tuple[Fraction, ...],
+           lower: bool) -> Fraction:
+    if lower:
+        value, thr, tgt, mx = -value, -thr, -tgt, -mx
+    ct, cg, cm = curve
+    if value < thr:
+        return Fraction(0)
+    if value >= mx:
+        return cm
+    if value <= tgt:
+        return ct + (value - thr) / (tgt - thr) * (cg - ct)
+    return cg + (value - tgt) / (mx - tgt) * (cm - cg)
+
+
+def multipliers(workspace: Path, fast_yaml: bool = False) -> tuple[dict[str, Any], dict[tuple[str, str, int], Fraction]]:
+    """The manifest, and the exact multiplier for every (plan, centre, rating).
+
+    `fast_yaml` reads the manifest with pmrules' event-based loader (5x faster than yaml.safe_load).
+    """
+    if fast_yaml:
+        from pmrules.io.yamlfile import load_yaml
+
+        manifest = load_yaml(workspace / "pmrules.yaml")[0]
+    else:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        manifest = yaml.load((workspace / "pmrules.yaml").read_text(), Loader=loader)
+    actuals: dict[str, dict[str, Fraction]] = {}
+    with open(workspace / "actuals.csv", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        for row in reader:
+            actuals[row[0]] = {name: Fraction(cell) for name, cell in zip(header[1:], row[1:]) if cell}
+    root = next(c["id"] for c in manifest["centers"] if "parent" not in c)
+    out: dict[tuple[str, str, int], Fraction] = {}
+    for plan in manifest["plans"]:
+        c = plan["curve"]
+        curve = (q(c["threshold"]), q(c["target"]), q(c["maximum"]))
+        scores = {}
+        for card in manifest["scorecards"]:
+            v = actuals[card["owner"]]
+            scores[card["owner"]] = sum(
+                (q(line["weight"]) * factor(FORMULAS[line["kpi"]](v), q(line["threshold"]), q(line["target"]),
+                                            q(line["maximum"]), curve, line["kpi"] in LOWER)
+                 for line in card["kpis"]), Fraction(0))
+        gates_ok = all(
+            (g.get("min") is None or FORMULAS[g["kpi"]](actuals[g["owner"]]) >= q(g["min"]))
+            and (g.get("max") is None or FORMULAS[g["kpi"]](actuals[g["owner"]]) <= q(g["max"]))
+            for g in plan.get("gates", []))
+        w = {k: q(x) for k, x in plan["components"].items()}
+        for center, unit in scores.items():
+            for rating, individual in plan["individual_ratings"].items():
+                m = w["corporate"] * scores[root] + w["unit"] * unit + w["individual"] * q(individual)
+                m = m if gates_ok else Fraction(0)
+                out[(plan["id"], center, int(rating))] = min(m, q(plan["cap"]))
+    return manifest, out
+
+
+def period(manifest: dict[str, Any]) -> tuple[dt.date, dt.date, int]:
+    start, end = manifest["period_start"], manifest["period_end"]
+    return start, end, (end - start).days + 1
