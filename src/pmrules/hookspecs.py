@@ -19,3 +19,13 @@ def register_inputs():  # type: ignore[no-untyped-def]
 @hookspec
 def register_rulesets():  # type: ignore[no-untyped-def]
     """Return an iterable of paths to rule-set YAML files."""
+
+
+@hookspec
+def register_functions():  # type: ignore[no-untyped-def]
+    """Return an iterable of FormulaFunction objects or {"name", "params", "body"} dicts formulas may call."""
+
+
+@hookspec
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    """Add click commands to the `pmrules` group `cli`, e.g. with `@cli.command()`."""

@@ -5,18 +5,20 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pluggy
 
 from pmrules import hookspecs
-from pmrules.errors import PluginError
+from pmrules.errors import PluginError, PmrulesError, did_you_mean, raise_all
 
 ENTRY_POINT_GROUP = "pmrules"
 LOAD_PLUGINS_ENV = "PMRULES_LOAD_PLUGINS"
 DEFAULT_PLUGINS = {
     "builtin": "pmrules.defaults.kpis",
     "builtin-rulesets": "pmrules.defaults.rulesets",
+    "builtin-functions": "pmrules.defaults.functions",
 }
 
 
@@ -31,24 +33,45 @@ class PluginInfo:
     builtin: bool = False
 
 
-def get_plugin_manager(*, entry_points: bool = True) -> pluggy.PluginManager:
-    """A fresh manager; nothing is loaded at import time, so tests can build their own."""
+def get_plugin_manager(
+    *, entry_points: bool = True, plugins: Mapping[str, object] | None = None
+) -> pluggy.PluginManager:
+    """A fresh manager; nothing is loaded at import time, so tests can build their own.
+
+    `plugins` ({name: module}) are registered as if installed, before the hook names are checked.
+    """
     pm = pluggy.PluginManager("pmrules")
     pm.add_hookspecs(hookspecs)
     if entry_points:
         _load_entry_points(pm)
+    for name, plugin in (plugins or {}).items():
+        if name in DEFAULT_PLUGINS:
+            raise PluginError(f"plugin name '{name}' is reserved for pmrules' own defaults", plugin=name)
+        _register(pm, plugin, name)
     for name, module in DEFAULT_PLUGINS.items():
         pm.register(importlib.import_module(module), name=name)
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        plugin = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
-        raise PluginError(
-            f"plugin '{plugin}' implements a hook pmrules does not define: {exc}",
-            hint="check the hook name against docs/plugins.md",
-            plugin=plugin,
-        ) from exc
+    _check_hook_names(pm)
     return pm
+
+
+def _check_hook_names(pm: pluggy.PluginManager) -> None:
+    """pluggy's check_pending, with one line per misspelt hook that names the plugin and the hook."""
+    specs = {name for name, caller in vars(pm.hook).items()
+             if isinstance(caller, pluggy.HookCaller) and caller.has_spec()}
+    errors: list[PmrulesError] = []
+    for name, caller in sorted(vars(pm.hook).items()):
+        if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.hookwrapper or impl.wrapper or impl.optionalhook:
+                continue
+            plugin = pm.get_name(impl.plugin) or "?"
+            errors.append(PluginError(
+                f"plugin '{plugin}' implements a hook pmrules does not define: {name}()",
+                hint=did_you_mean(name, specs) or f"pmrules' hooks: {', '.join(sorted(specs))} (docs/plugins.md)",
+                plugin=plugin))
+    raise_all(errors)
+    pm.check_pending()
 
 
 def _allowed_names() -> set[str] | None:
@@ -82,7 +105,17 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
                 hint=f"fix or uninstall it, or leave it out with {LOAD_PLUGINS_ENV}",
                 plugin=name,
             ) from exc
-        pm.register(module, name=name)
+        _register(pm, module, name)
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """pluggy checks a known hook's arguments at registration; name the plugin when they are wrong."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        detail = "; ".join(str(exc).splitlines()[1:]) or str(exc)
+        raise PluginError(f"plugin '{name}' implements a hook with the wrong arguments: {detail}",
+                          hint="compare the signature with docs/plugins.md", plugin=name) from exc
 
 
 def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
@@ -107,17 +140,21 @@ def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
 def call_with_source(pm: pluggy.PluginManager, hook_name: str, **kwargs: object) -> list[tuple[str, object]]:
     """Call every implementation of a hook, recording which plugin returned what."""
     results = []
-    hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):
-        name = pm.get_name(impl.plugin) or "?"
-        try:
-            value = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        except Exception as exc:
-            raise PluginError(
-                f"plugin '{name}' raised in {hook_name}(): {type(exc).__name__}: {exc}",
-                hint=f"fix the plugin, or leave it out with {LOAD_PLUGINS_ENV}",
-                plugin=name,
-            ) from exc
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        name, value = call_impl(pm, impl, hook_name, **kwargs)
         if value is not None:
             results.append((name, value))
     return results
+
+
+def call_impl(pm: pluggy.PluginManager, impl: pluggy.HookImpl, hook_name: str, **kwargs: object) -> tuple[str, object]:
+    """Call one plugin's implementation; whatever it raises becomes a PluginError naming the plugin."""
+    name = pm.get_name(impl.plugin) or "?"
+    try:
+        return name, impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+    except Exception as exc:
+        raise PluginError(
+            f"plugin '{name}' raised in {hook_name}(): {type(exc).__name__}: {exc}",
+            hint=f"fix the plugin, or leave it out with {LOAD_PLUGINS_ENV}",
+            plugin=name,
+        ) from exc

@@ -15,7 +15,7 @@ from pmrules.catalog.controllability import financial, scorable_by
 from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
 from pmrules.formula import BUILTIN_FUNCTIONS, FormulaFunction, parse_formula
 from pmrules.models import InputDef, KpiDef
-from pmrules.plugins import PluginInfo, call_with_source, plugin_infos
+from pmrules.plugins import DEFAULT_PLUGINS, PluginInfo, call_with_source, plugin_infos
 from pmrules.workspace import Workspace
 
 WORKSPACE_SOURCE = "workspace"
@@ -62,6 +62,7 @@ class Catalog:
     functions: Mapping[str, FormulaFunction]
     plugins: list[PluginInfo] = field(default_factory=list)
     rulesets: list[tuple[str, str]] = field(default_factory=list)
+    function_sources: dict[str, str] = field(default_factory=dict)
 
     def input_category(self, name: str) -> str:
         return self.inputs[name].definition.category
@@ -85,7 +86,7 @@ def build_catalog(pm: pluggy.PluginManager, workspace: Workspace | None = None) 
                     )
                 )
         raise_all(errors)
-    functions = dict(BUILTIN_FUNCTIONS)
+    functions, function_sources = collect_functions(pm)
     inputs = _collect_inputs(pm, workspace)
     definitions = _collect_kpis(pm, workspace)
     kpis: dict[str, KpiEntry] = {}
@@ -130,7 +131,8 @@ def build_catalog(pm: pluggy.PluginManager, workspace: Workspace | None = None) 
         )
     rulesets = [(source, str(path)) for source, paths in call_with_source(pm, "register_rulesets")
                 for path in _iterable(paths, source, "register_rulesets")]
-    catalog = Catalog(dict(sorted(kpis.items())), dict(sorted(inputs.items())), order, functions, plugins, rulesets)
+    catalog = Catalog(dict(sorted(kpis.items())), dict(sorted(inputs.items())), order, functions, plugins, rulesets,
+                      function_sources)
     if workspace is not None:
         raise_all(check_references(workspace, catalog))
     return catalog
@@ -141,6 +143,62 @@ def _iterable(value: object, source: str, hook: str) -> list[Any]:
         raise PluginError(f"plugin '{source}' returned {type(value).__name__} from {hook}(); expected a list",
                           plugin=source)
     return list(value)  # type: ignore[call-overload]
+
+
+FUNCTION_KEYS = {"name", "params", "body", "description"}
+
+
+def collect_functions(pm: pluggy.PluginManager) -> tuple[dict[str, FormulaFunction], dict[str, str]]:
+    """The functions formulas may call, and which source gave each ("sympy" for the built-ins).
+
+    A body given as text goes through the whitelist parser (it may call the sympy built-ins only),
+    so a plugin function is inlined at parse time and formulas using it stay analysable.
+    """
+    functions = dict(BUILTIN_FUNCTIONS)
+    sources = dict.fromkeys(BUILTIN_FUNCTIONS, "sympy")
+    errors: list[PmrulesError] = []
+    returns = call_with_source(pm, "register_functions")
+    # pmrules' own first, then plugins by name, so a clash message always names the same "first".
+    for source, returned in sorted(returns, key=lambda item: (item[0] not in DEFAULT_PLUGINS, item[0])):
+        for item in _iterable(returned, source, "register_functions"):
+            try:
+                function = _function(item)
+            except PmrulesError as exc:
+                name = item.get("name", "?") if isinstance(item, Mapping) else getattr(item, "name", "?")
+                errors.append(PluginError(f"plugin '{source}' returned a malformed function '{name}': {exc.message}",
+                                          hint=exc.hint, plugin=source))
+                continue
+            if function.name in sources:
+                owner = sources[function.name]
+                first = "a pmrules built-in" if owner == "sympy" else f"plugin '{owner}'"
+                errors.append(PluginError(
+                    f"formula function '{function.name}' is defined by both {first} and plugin '{source}'",
+                    hint="rename one of them; pin plugins with PMRULES_LOAD_PLUGINS", plugin=source))
+                continue
+            functions[function.name] = function
+            sources[function.name] = source
+    raise_all(errors)
+    return functions, sources
+
+
+def _function(item: object) -> FormulaFunction:
+    if isinstance(item, FormulaFunction):
+        return item
+    if not isinstance(item, Mapping):
+        raise PluginError(f"expected a FormulaFunction or a dict, not {type(item).__name__}")
+    unknown = sorted(set(item) - FUNCTION_KEYS)
+    if unknown or not {"name", "params", "body"} <= set(item):
+        raise PluginError(f"unknown key(s) {', '.join(unknown)}" if unknown else "it needs name, params and body",
+                          hint='{"name": "clamp", "params": ["x", "lo", "hi"], "body": "Min(Max(x, lo), hi)"}')
+    name, params, body = item["name"], item["params"], item["body"]
+    if not isinstance(name, str) or not isinstance(body, str) or isinstance(params, str) \
+            or not all(isinstance(p, str) for p in params):
+        raise PluginError("name and body must be text and params a list of names")
+    try:
+        return FormulaFunction.from_formula(name, params, body, description=str(item.get("description") or ""),
+                                            functions=BUILTIN_FUNCTIONS)
+    except FormulaError as exc:
+        raise PluginError(f"its body {body!r} does not parse: {exc.message}", hint=exc.hint) from exc
 
 
 def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> dict[str, InputEntry]:

@@ -48,7 +48,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from pmrules.cli import audit_cmds, catalog_cmds, payout_cmds, plugin_cmds  # noqa: F401  (commands attach to `cli`)
+    from pmrules.cli import audit_cmds, catalog_cmds, payout_cmds, plugin_cmds, report_cmds  # noqa: F401  (commands attach to `cli`)
 
     plugin_cmds.add_plugin_commands(cli)
 

@@ -29,7 +29,7 @@ def _neutral(expr: sympy.Basic, names: Sequence[str]) -> tuple[sympy.Basic, list
     missing = sorted(str(s) for s in expr.free_symbols - known)
     if missing:
         raise FormulaError(f"the formula reads {', '.join(missing)}, which the compiler was not given")
-    neutral = [sympy.Symbol(f"v{i}") for i in range(len(names))]
+    neutral = [sympy.Symbol(f"v{i}", real=True) for i in range(len(names))]
     renamed = expr.xreplace({sympy.Symbol(name): v for name, v in zip(names, neutral)})
     used = tuple(i for i, name in enumerate(names) if sympy.Symbol(name) in expr.free_symbols)
     return renamed, neutral, used
@@ -200,10 +200,6 @@ class _Emitter:
             if exponent.is_Rational and exponent.q == 2:
                 return f"_pow_half({args[0]}, {int(exponent.p)})"
             return f"_fpow({args[0]}, {args[1]})"
-        if isinstance(e, (sympy.re, sympy.conjugate)):  # sympy's Abs rewrites; inputs are real
-            return args[0]
-        if isinstance(e, sympy.im):
-            return self.constant(Fraction(0))
         if e.func in _CALLS:
             return f"{_CALLS[e.func]}({', '.join(args)})"
         if isinstance(e, sympy.core.relational.Relational) and e.rel_op in _RELATIONS:
@@ -223,10 +219,10 @@ def compile_exact(expr: sympy.Expr, names: Sequence[str]) -> Callable[..., Fract
     Division by zero and non-finite intermediate values raise EvaluationError.
     """
     names = tuple(names)
-    renamed, args, _ = _neutral(expr, names)
-    emitter = _Emitter({symbol: i for i, symbol in enumerate(args)})
+    _neutral(expr, names)  # checks the names; the emitter maps symbols itself, so sympy never rebuilds
+    emitter = _Emitter({sympy.Symbol(name): i for i, name in enumerate(names)})
     try:
-        body = emitter.emit(renamed)
+        body = emitter.emit(expr)
         # The source holds only tokens emitted above, the names v0..vn, helper names and constant
         # names c0..cn (whose values live in the namespace): no formula text, so exec is safe here.
         source = f"def _formula({', '.join(f'v{i}' for i in range(len(names)))}):\n    return {body}\n"

@@ -69,6 +69,11 @@ class FormulaFunction:
         return f"at least {count} {noun}" if self.variadic else f"{count} {noun}"
 
 
+def _abs(x: sympy.Expr) -> sympy.Basic:
+    """Abs without sympy's complex rewrites (Abs(exp(a)) -> exp(re(a))): inputs are real numbers."""
+    return sympy.Abs(x) if x.is_number else sympy.Abs(x, evaluate=False)
+
+
 def _builtin(name: str, build: Callable[..., sympy.Basic], params: tuple[str, ...], text: str,
              variadic: bool = False) -> FormulaFunction:
     return FormulaFunction(name, params, build=build, variadic=variadic, description=text)
@@ -79,7 +84,7 @@ BUILTIN_FUNCTIONS: Mapping[str, FormulaFunction] = MappingProxyType({
     for f in (
         _builtin("Min", sympy.Min, ("a", "b"), "smallest of its arguments", variadic=True),
         _builtin("Max", sympy.Max, ("a", "b"), "largest of its arguments", variadic=True),
-        _builtin("Abs", sympy.Abs, ("x",), "absolute value"),
+        _builtin("Abs", _abs, ("x",), "absolute value"),
         _builtin("Piecewise", sympy.Piecewise, ("branch",),
                  "Piecewise((value, condition), ..., (value, True)): the first branch whose condition holds",
                  variadic=True),

@@ -1,4 +1,13 @@
-"""Every bonus of a workspace, exactly: components, gates, cap, proration, one rounding per bonus."""
+"""Every bonus of a workspace: exact where it matters, vectorised where there are many.
+
+The KPI values, scorecard scores and gates are few and computed exactly (Fractions). Employees
+share a multiplier with everyone on the same plan, centre and rating (a *group*), so a million
+employees need only thousands of multipliers. The per-employee product
+base_salary x target_bonus_pct x proration x multiplier is done in NumPy; every product that lands
+within a hair of a rounding boundary (a half quantum, or a whole one for `down`) is recomputed
+exactly from the decimal text and the exact multiplier. So every bonus equals the exact rational
+computation rounded once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.kpivalues import KpiValues, evaluate_kpis
@@ -15,38 +29,131 @@ from pmrules.payout.exact import exact, round_to_quantum
 from pmrules.payout.pool import PoolResult, allocate_pool
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.workspace import Workspace
+from pmrules.workspace.employees import NO_DATE, NO_RATING, EmployeeTable, day_number
 
 COMPONENTS = ("corporate", "unit", "individual")
+# A float product within this distance (in quanta) of a rounding boundary is re-done exactly; float
+# error of the product is below 1e-15 relative, so this margin is many orders wider than needed.
+BOUNDARY_MARGIN_ABS = 1e-6
+BOUNDARY_MARGIN_REL = 1e-11
+
+
+@dataclass
+class Group:
+    """Employees on one plan, in one centre, with one individual score source: one multiplier."""
+
+    plan: Plan
+    center: str
+    individual: str | None  # "rating N", an own scorecard's owner id, or None
+    status: str = "paid"
+    reasons: list[str] = field(default_factory=list)
+    scores: dict[str, Fraction | None] = field(default_factory=dict)
+    score_sources: dict[str, str] = field(default_factory=dict)
+    gates_passed: bool | None = None
+
+    @cached_property
+    def combined(self) -> Fraction | None:
+        if self.status != "paid":
+            return None
+        weights = self.plan.components.weights()
+        scores = {c: s for c, s in self.scores.items() if s is not None}
+        if self.plan.combine == "multiply":
+            product = Fraction(1)
+            for value in scores.values():
+                product *= value
+            return product
+        return sum((exact(weights[c]) * s for c, s in scores.items()), Fraction(0))
+
+    @cached_property
+    def capped(self) -> bool:
+        combined = self.combined
+        return bool(combined is not None and self.gates_passed and self.plan.cap is not None
+                    and combined > exact(self.plan.cap))
+
+    @cached_property
+    def multiplier(self) -> Fraction | None:
+        """Exact: 0 if a gate fails, then min(combined, cap)."""
+        if self.combined is None:
+            return None
+        if not self.gates_passed:
+            return Fraction(0)
+        return exact(self.plan.cap) if self.capped else self.combined  # type: ignore[arg-type]
+
+    def multiplier_float(self) -> float:
+        """The same multiplier from float scores: cheap, and within 1e-15 of the exact one."""
+        if self.status != "paid":
+            return np.nan
+        if not self.gates_passed:
+            return 0.0
+        weights = self.plan.components.weights()
+        scores = {c: float(s) for c, s in self.scores.items() if s is not None}
+        if self.plan.combine == "multiply":
+            value = float(np.prod(list(scores.values()))) if scores else 1.0
+        else:
+            value = sum(float(weights[c]) * s for c, s in scores.items())
+        return min(value, float(self.plan.cap)) if self.plan.cap is not None else value
 
 
 @dataclass
 class EmployeePayout:
+    """One employee's result, materialised on demand from the columns (explanations, JSON, tests)."""
+
     employee: Employee
-    status: str  # paid | unpaid
-    reasons: list[str] = field(default_factory=list)
-    scores: dict[str, Fraction | None] = field(default_factory=dict)
-    score_sources: dict[str, str] = field(default_factory=dict)
-    combined: Fraction | None = None
-    gates_passed: bool | None = None
-    capped: bool = False
-    multiplier: Fraction | None = None
-    days: int = 0
-    proration: Fraction = Fraction(0)
-    exact_bonus: Fraction | None = None
-    bonus: Decimal | None = None
+    status: str
+    reasons: list[str]
+    scores: dict[str, Fraction | None]
+    score_sources: dict[str, str]
+    combined: Fraction | None
+    gates_passed: bool | None
+    capped: bool
+    multiplier: Fraction | None
+    days: int
+    proration: Fraction
+    exact_bonus: Fraction | None
+    bonus: Decimal | None
     pooled: bool = False
 
 
 @dataclass
 class PayoutRun:
-    employees: list[EmployeePayout]
+    table: EmployeeTable
+    groups: list[Group]
+    group_of: np.ndarray
+    days: np.ndarray
+    units: np.ndarray  # the bonus in quanta, where paid
+    paid_mask: np.ndarray
     values: KpiValues
     scores: dict[tuple[str, str], ScoreResult]
     gates: dict[str, list[GateResult]]
     period_days: int
     quantum: Decimal
     mode: str
+    exact_rows: int = 0
     pool: PoolResult | None = None
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def bonus_at(self, i: int) -> Decimal | None:
+        return (Decimal(int(self.units[i])) * self.quantum).quantize(self.quantum) if self.paid_mask[i] else None
+
+    def exact_bonus_at(self, i: int) -> Fraction | None:
+        multiplier = self.groups[int(self.group_of[i])].multiplier
+        if multiplier is None:
+            return None
+        return (Fraction(self.table.salary_text[i].as_py()) * Fraction(self.table.pct_text[i].as_py())
+                * Fraction(int(self.days[i]), self.period_days) * multiplier)
+
+    def at(self, i: int) -> EmployeePayout:
+        g = self.groups[int(self.group_of[i])]
+        return EmployeePayout(
+            self.table[i], g.status, list(g.reasons), dict(g.scores), dict(g.score_sources), g.combined,
+            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period_days),
+            self.exact_bonus_at(i), self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]))
+
+    @cached_property
+    def employees(self) -> list[EmployeePayout]:
+        return [self.at(i) for i in range(len(self))]
 
     @property
     def paid(self) -> list[EmployeePayout]:
@@ -54,11 +161,15 @@ class PayoutRun:
 
     @property
     def unpaid(self) -> list[EmployeePayout]:
-        return [p for p in self.employees if p.status != "paid"]
+        return [self.at(int(i)) for i in np.flatnonzero(~self.paid_mask)]
+
+    @property
+    def paid_count(self) -> int:
+        return int(self.paid_mask.sum())
 
     @property
     def total(self) -> Decimal:
-        return sum((p.bonus for p in self.paid if p.bonus is not None), Decimal(0)).quantize(self.quantum)
+        return (Decimal(int(self.units[self.paid_mask].sum())) * self.quantum).quantize(self.quantum)
 
 
 def days_employed(employee: Employee, start: dt.date, end: dt.date) -> int:
@@ -68,12 +179,20 @@ def days_employed(employee: Employee, start: dt.date, end: dt.date) -> int:
     return max(0, (last - first).days + 1)
 
 
+def _days(table: EmployeeTable, start: dt.date, end: dt.date) -> np.ndarray:
+    s, e = day_number(start), day_number(end)
+    first = np.where(table.start == NO_DATE, s, np.maximum(table.start, s))
+    last = np.where(table.end == NO_DATE, e, np.minimum(table.end, e))
+    return np.maximum(0, last - first + 1).astype(np.int64)
+
+
 def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], None] | None = None) -> PayoutRun:
     m = ws.manifest
+    table = ws.employees
     cards = {s.owner: s for s in m.scorecards}
     plans = {p.id: p for p in m.plans}
     root = next(c.id for c in m.centers if c.parent is None)
-    owners = {c.id for c in m.centers} | {e.employee_id for e in ws.employees}
+    owners = {c.id for c in m.centers} | set(table.id_list())
     requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
     requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
     values = evaluate_kpis(catalog, ws.actuals, sorted(requests))
@@ -89,76 +208,108 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
         return scores[key]
 
     gates = {p.id: [check_gate(g, values, owners, set(catalog.kpis)) for g in p.gates] for p in m.plans}
+    group_of, keys = _group_keys(table, cards)
+    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan]) for plan, center, individual
+              in keys]
+    if progress is not None:
+        progress(len(table) // 2)
     period_days = (m.period_end - m.period_start).days + 1
+    days = _days(table, m.period_start, m.period_end)
     quantum = Decimal(m.rounding.quantum)
-    results = []
-    for i, employee in enumerate(ws.employees):
-        plan = plans[employee.plan]
-        result = _pay_one(employee, plan, root, cards, score, gates[plan.id])
-        result.days = days_employed(employee, m.period_start, m.period_end)
-        result.proration = Fraction(result.days, period_days)
-        if result.status == "paid" and result.multiplier is not None:
-            result.exact_bonus = (Fraction(employee.base_salary) * Fraction(employee.target_bonus_pct)
-                                  * result.proration * result.multiplier)
-            result.bonus = round_to_quantum(result.exact_bonus, quantum, m.rounding.mode)
-        results.append(result)
-        if progress is not None and i % 1000 == 999:
-            progress(1000)
-    run = PayoutRun(results, values, scores, gates, period_days, quantum, m.rounding.mode)
+    paid_mask = np.array([g.status == "paid" for g in groups], dtype=bool)[group_of] if groups else \
+        np.zeros(0, dtype=bool)
+    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
+    run = PayoutRun(table, groups, group_of, days, np.zeros(len(table), dtype=np.int64), paid_mask, values, scores,
+                    gates, period_days, quantum, m.rounding.mode)
+    if len(table):
+        _round_all(run, multipliers[group_of])
+    if progress is not None:
+        progress(len(table) - len(table) // 2)
     if m.pool is not None:
-        run.pool = allocate_pool(run.paid, Decimal(m.pool.amount), quantum)
+        run.pool = allocate_pool(run, Decimal(m.pool.amount))
     return run
 
 
-def _pay_one(employee: Employee, plan: Plan, root: str, cards: dict[str, object],
-             score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult]) -> EmployeePayout:
-    result = EmployeePayout(employee, "paid")
+def _group_keys(table: EmployeeTable, cards: dict[str, object]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
+    """Each employee's group index, and each group's (plan, centre, individual source)."""
+    n = len(table)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), []
+    own = pc.is_in(table.ids, value_set=pa.array([o for o in cards], pa.string())).to_numpy(zero_copy_only=False)
+    rating = np.where(table.rating == NO_RATING, "", pa.array(table.rating).cast(pa.string()).to_numpy(
+        zero_copy_only=False).astype(object))
+    individual = pc.if_else(pa.array(own), pc.binary_join_element_wise("card:", table.ids, ""),
+                            pc.binary_join_element_wise("rating:", pa.array(rating, pa.string()), ""))
+    key = pc.binary_join_element_wise(table.plans, table.centers, individual, "\x1f")
+    encoded = pc.dictionary_encode(key)
+    dictionary = encoded.dictionary.to_pylist()
+    keys: list[tuple[str, str, str | None]] = []
+    for text in dictionary:
+        plan, center, source = text.split("\x1f")
+        keys.append((plan, center, source if source not in ("rating:",) else None))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), keys
+
+
+def _score_group(plan: Plan, center: str, individual: str | None, root: str,
+                 score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult]) -> Group:
+    group = Group(plan, center, individual)
     weights = plan.components.weights()
     for component in COMPONENTS:
         if component not in weights:
             continue
-        owner = {"corporate": root, "unit": employee.center, "individual": employee.employee_id}[component]
-        if component == "individual" and owner not in cards:
-            if employee.individual_rating is None:
-                result.reasons.append("individual component: no individual_rating and no own scorecard")
-                result.scores[component] = None
+        if component == "individual" and (individual is None or individual.startswith("rating:")):
+            if individual is None:
+                group.reasons.append("individual component: no individual_rating and no own scorecard")
+                group.scores[component] = None
                 continue
+            rating = int(individual.split(":", 1)[1])
             table = plan.individual_ratings or {}
-            if employee.individual_rating not in table:
-                result.reasons.append(f"individual component: rating {employee.individual_rating} is not in plan "
-                                      f"'{plan.id}'")
-                result.scores[component] = None
+            if rating not in table:
+                group.reasons.append(f"individual component: rating {rating} is not in plan '{plan.id}'")
+                group.scores[component] = None
                 continue
-            result.scores[component] = exact(table[employee.individual_rating])
-            result.score_sources[component] = f"rating {employee.individual_rating}"
+            group.scores[component] = exact(table[rating])
+            group.score_sources[component] = f"rating {rating}"
             continue
+        owner = {"corporate": root, "unit": center}.get(component) or individual.split(":", 1)[1]  # type: ignore[union-attr]
         scored = score(owner, plan)
         if scored is None:
-            result.reasons.append(f"{component} component: '{owner}' has no scorecard")
-            result.scores[component] = None
+            group.reasons.append(f"{component} component: '{owner}' has no scorecard")
+            group.scores[component] = None
             continue
-        result.score_sources[component] = f"scorecard of {owner}"
-        result.scores[component] = scored.score
+        group.score_sources[component] = f"scorecard of {owner}"
+        group.scores[component] = scored.score
         if scored.score is None:
-            result.reasons.extend(f"{component} component: {p}" for p in scored.problems)
-    for gate in gates:
-        if gate.problem:
-            result.reasons.append(gate.problem)
-    if result.reasons:
-        result.status = "unpaid"
-        return result
-    component_scores = {c: s for c, s in result.scores.items() if s is not None}
-    if plan.combine == "multiply":
-        combined = Fraction(1)
-        for value in component_scores.values():
-            combined *= value
+            group.reasons.extend(f"{component} component: {p}" for p in scored.problems)
+    group.reasons.extend(g.problem for g in gates if g.problem)
+    if group.reasons:
+        group.status = "unpaid"
     else:
-        combined = sum((exact(weights[c]) * s for c, s in component_scores.items()), Fraction(0))
-    result.combined = combined
-    result.gates_passed = all(g.passed for g in gates)
-    multiplier = combined if result.gates_passed else Fraction(0)
-    if plan.cap is not None and multiplier > exact(plan.cap):
-        multiplier = exact(plan.cap)
-        result.capped = True
-    result.multiplier = multiplier
-    return result
+        group.gates_passed = all(g.passed for g in gates)
+    return group
+
+
+def _round_all(run: PayoutRun, multiplier: np.ndarray) -> None:
+    """One rounding per bonus: NumPy for the clear cases, exact Fractions at the boundaries."""
+    table = run.table
+    with np.errstate(invalid="ignore"):
+        units = table.salary * table.pct * (run.days / run.period_days) * multiplier / float(run.quantum)
+    magnitude = np.abs(units)
+    whole = np.floor(magnitude)
+    rest = magnitude - whole
+    margin = BOUNDARY_MARGIN_ABS + BOUNDARY_MARGIN_REL * magnitude
+    if run.mode == "down":
+        rounded = whole
+        near = (rest < margin) | (rest > 1 - margin)
+    else:
+        rounded = np.rint(magnitude) if run.mode == "half_even" else np.floor(magnitude + 0.5)
+        near = np.abs(rest - 0.5) < margin
+    result = np.where(units < 0, -rounded, rounded)
+    result = np.where(run.paid_mask, result, 0)
+    exact_rows = np.flatnonzero(near & run.paid_mask)
+    run.units = result.astype(np.int64)
+    for i in exact_rows:
+        bonus = run.exact_bonus_at(int(i))
+        assert bonus is not None
+        run.units[i] = int(round_to_quantum(bonus, run.quantum, run.mode) / run.quantum)
+    run.exact_rows = len(exact_rows)

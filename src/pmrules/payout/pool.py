@@ -1,4 +1,4 @@
-"""Scale bonuses pro rata to a fixed pool, exactly, handing out the last cents by largest remainder."""
+"""Scale bonuses pro rata to a fixed pool, exactly, handing out the last units by largest remainder."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
-    from pmrules.payout.compute import EmployeePayout
+    from pmrules.payout.compute import PayoutRun
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,14 @@ class PoolResult:
     distributable: bool
 
 
-def allocate_pool(paid: list[EmployeePayout], amount: Decimal, quantum: Decimal) -> PoolResult:
+def allocate_pool(run: PayoutRun, amount: Decimal) -> PoolResult:
     """Each share = pool x exact bonus / sum of exact bonuses, floored to the quantum; the units left over go
     one each to the largest remainders, ties broken by employee_id ascending. Totals equal the pool exactly."""
-    unscaled = sum((p.bonus for p in paid if p.bonus is not None), Decimal(0))
-    basis = sum((p.exact_bonus for p in paid if p.exact_bonus is not None), Fraction(0))
+    quantum = run.quantum
+    unscaled = run.total
+    paid = [int(i) for i in np.flatnonzero(run.paid_mask)]
+    exact = {i: run.exact_bonus_at(i) or Fraction(0) for i in paid}
+    basis = sum(exact.values(), Fraction(0))
     if basis == 0:
         return PoolResult(amount, unscaled, None, 0, False)
     q = Fraction(quantum)
@@ -33,15 +38,15 @@ def allocate_pool(paid: list[EmployeePayout], amount: Decimal, quantum: Decimal)
     if pool_units.denominator != 1:
         raise ValueError(f"pool amount {amount} is not a multiple of the rounding quantum {quantum}")
     factor = Fraction(amount) / basis
+    ids = run.table.ids
     shares = []
-    for p in paid:
-        units = (p.exact_bonus or Fraction(0)) * factor / q
+    for i in paid:
+        units = exact[i] * factor / q
         whole = math.floor(units)
-        shares.append((p, whole, units - whole))
+        shares.append((i, whole, units - whole))
     leftover = int(pool_units) - sum(whole for _, whole, _ in shares)
-    order = sorted(range(len(shares)), key=lambda i: (-shares[i][2], shares[i][0].employee.employee_id))
+    order = sorted(range(len(shares)), key=lambda k: (-shares[k][2], ids[shares[k][0]].as_py()))
     bump = set(order[:leftover])
-    for i, (p, whole, _) in enumerate(shares):
-        p.bonus = (Decimal(whole + (1 if i in bump else 0)) * quantum).quantize(quantum)
-        p.pooled = True
+    for k, (i, whole, _) in enumerate(shares):
+        run.units[i] = whole + (1 if k in bump else 0)
     return PoolResult(amount, unscaled, factor, leftover, True)

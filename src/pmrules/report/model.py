@@ -1,0 +1,216 @@
+"""What the report shows, as plain data: computed once from a workspace, then rendered to HTML.
+
+Keeping the numbers apart from the markup lets tests check the attainment colours and the
+controllability matrix without parsing HTML, and keeps the renderer a pure function of this data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from pmrules.api import Opened
+from pmrules.audit import run_audit
+from pmrules.audit.run import AuditResult, Finding
+from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
+from pmrules.models import Center, ScorecardLine
+from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.payout.exact import exact
+
+CONTROLLABILITY_PREFIX = "controllability."
+
+
+@dataclass(frozen=True)
+class LineView:
+    """One scorecard line with its value and the colour of its attainment."""
+
+    anchor: str
+    owner: str
+    kpi: str
+    name: str
+    weight: Fraction
+    value: Fraction | None
+    threshold: Fraction | None
+    target: Fraction | None
+    maximum: Fraction | None
+    direction: str
+    status: str  # red | amber | green | none
+    supports: str | None
+    supports_anchor: str | None
+    problem: str | None
+
+
+@dataclass
+class NodeView:
+    """A centre of the cascade with its own lines and those of its employees' own scorecards."""
+
+    center: Center
+    depth: int
+    lines: list[LineView] = field(default_factory=list)
+    personal: dict[str, list[LineView]] = field(default_factory=dict)
+    children: list[str] = field(default_factory=list)
+    employees: int = 0
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    controls: bool
+    kpis: tuple[str, ...]
+    violations: tuple[str, ...]
+
+
+@dataclass
+class ReportData:
+    opened: Opened
+    run: PayoutRun
+    audit: AuditResult
+    root: str
+    nodes: dict[str, NodeView]
+    order: list[str]
+    lines_by_objective: dict[str, list[LineView]]
+    matrix: dict[str, dict[str, MatrixCell]]
+    bonuses_by_plan: dict[str, list[Decimal]]
+    bonuses_by_center: dict[str, list[Decimal]]
+
+
+def attainment(value: Fraction | None, threshold: Fraction | None, target: Fraction | None, direction: str) -> str:
+    """red below threshold, amber below target, green at or above target; mirrored for `lower`."""
+    if value is None or threshold is None or target is None:
+        return "none"
+    if direction == "lower":
+        value, threshold, target = -value, -threshold, -target
+    if value < threshold:
+        return "red"
+    return "amber" if value < target else "green"
+
+
+def _num(value: float | int | None) -> Fraction | None:
+    return None if value is None else exact(value)
+
+
+def line_anchor(owner: str, position: int) -> str:
+    return f"l-{owner}-{position + 1}"
+
+
+def build_report_data(opened: Opened) -> ReportData:
+    """Audit and pay the workspace, then arrange the results by centre, objective and category."""
+    ws, catalog = opened.workspace, opened.catalog
+    m = ws.manifest
+    audit = run_audit(opened)
+    run = compute_payouts(ws, catalog)
+    centers = {c.id: c for c in m.centers}
+    root = next(c.id for c in m.centers if c.parent is None)
+    employees = {e.employee_id: e for e in ws.employees}
+    cards = {s.owner: s for s in m.scorecards}
+    nodes = {c.id: NodeView(c, 0) for c in m.centers}
+    for c in m.centers:
+        if c.parent in nodes:
+            nodes[c.parent].children.append(c.id)
+    for e in ws.employees:
+        if e.center in nodes:
+            nodes[e.center].employees += 1
+    order = _tree_order(root, nodes)
+
+    def parent_of(owner: str) -> str | None:
+        if owner in centers:
+            return centers[owner].parent
+        return employees[owner].center if owner in employees else None
+
+    def anchor_of_support(owner: str, supports: str | None) -> str | None:
+        if supports is None:
+            return None
+        if supports.startswith("strategy:"):
+            return "obj-" + supports.removeprefix("strategy:")
+        parent = parent_of(owner)
+        card = cards.get(parent) if parent is not None else None
+        if card is None:
+            return None
+        for j, line in enumerate(card.kpis):
+            if line.kpi == supports:
+                return line_anchor(card.owner, j)
+        return None
+
+    by_objective: dict[str, list[LineView]] = defaultdict(list)
+    for card in m.scorecards:
+        views = [_line_view(opened, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
+                 for j, line in enumerate(card.kpis)]
+        for view in views:
+            if view.supports and view.supports.startswith("strategy:"):
+                by_objective[view.supports.removeprefix("strategy:")].append(view)
+        if card.owner in nodes:
+            nodes[card.owner].lines = views
+        elif card.owner in employees and employees[card.owner].center in nodes:
+            nodes[employees[card.owner].center].personal[card.owner] = views
+    by_plan: dict[str, list[Decimal]] = defaultdict(list)
+    by_center: dict[str, list[Decimal]] = defaultdict(list)
+    for p in run.paid:
+        if p.bonus is not None:
+            by_plan[p.employee.plan].append(p.bonus)
+            by_center[p.employee.center].append(p.bonus)
+    return ReportData(opened, run, audit, root, nodes, order, dict(by_objective),
+                      controllability_matrix(opened, audit.findings, nodes, order),
+                      {p.id: by_plan.get(p.id, []) for p in m.plans},
+                      {c: by_center[c] for c in order if c in by_center})
+
+
+def _tree_order(root: str, nodes: dict[str, NodeView]) -> list[str]:
+    """Depth-first, manifest order among siblings; iterative so a deep hierarchy cannot overflow the stack."""
+    order: list[str] = []
+    stack = [(root, 0)]
+    while stack:
+        cid, depth = stack.pop()
+        nodes[cid].depth = depth
+        order.append(cid)
+        stack.extend((child, depth + 1) for child in reversed(nodes[cid].children))
+    return order
+
+
+def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
+               supports_anchor: str | None) -> LineView:
+    entry = opened.catalog.kpis.get(line.kpi)
+    direction = entry.definition.direction if entry else "higher"
+    value = run.values.get(owner, line.kpi)
+    threshold, target, maximum = _num(line.threshold), _num(line.target), _num(line.maximum)
+    return LineView(line_anchor(owner, j), owner, line.kpi, entry.definition.name if entry else line.kpi,
+                    exact(line.weight), value, threshold, target, maximum, direction,
+                    attainment(value, threshold, target, direction), line.supports, supports_anchor,
+                    run.values.problems.get((owner, line.kpi)))
+
+
+def controllability_matrix(opened: Opened, findings: list[Finding], nodes: dict[str, NodeView],
+                           order: list[str]) -> dict[str, dict[str, MatrixCell]]:
+    """Per centre and financial category: does the centre control it, which KPIs read it, which are violations.
+
+    An employee's own scorecard counts towards the employee's centre (it is judged by that centre's type).
+    A violation is a `controllability.*` finding on that line; the KPI is marked in the categories its centre
+    does not control (or in all its financial categories if a local rule flagged it for another reason).
+    """
+    catalog = opened.catalog
+    flagged: set[tuple[str, str]] = set()
+    for f in findings:
+        if f.rule.startswith(CONTROLLABILITY_PREFIX) and " / " in f.subject:
+            owner, kpi = f.subject.split(" / ", 1)
+            flagged.add((owner, kpi))
+    matrix: dict[str, dict[str, MatrixCell]] = {}
+    for cid in order:
+        node = nodes[cid]
+        controls = CONTROLS[node.center.type]
+        used: dict[str, set[str]] = defaultdict(set)
+        bad: dict[str, set[str]] = defaultdict(set)
+        for owner, lines in [(cid, node.lines), *node.personal.items()]:
+            for line in lines:
+                entry = catalog.kpis.get(line.kpi)
+                if entry is None:
+                    continue
+                label = line.kpi if owner == cid else f"{line.kpi} ({owner})"
+                for category in entry.financial_categories:
+                    used[category].add(label)
+                if (owner, line.kpi) in flagged:
+                    outside = [c for c in entry.financial_categories if c not in controls]
+                    for category in outside or entry.financial_categories:
+                        bad[category].add(label)
+        matrix[cid] = {cat: MatrixCell(cat in controls, tuple(sorted(used[cat])), tuple(sorted(bad[cat])))
+                       for cat in FINANCIAL_CATEGORIES}
+    return matrix
