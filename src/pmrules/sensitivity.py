@@ -4,7 +4,8 @@ bonus = base x pct x proration x min(cap, gates x combine(scores)); score = sum 
 factor is piecewise linear in the value, and the value a sympy formula of inputs. The chain rule through
 the active curve segment gives an exact derivative: sympy differentiates each KPI formula (with the KPIs it
 references substituted in), the rest is Fractions. Flat segments, a binding cap and a failed gate give 0;
-gates are steps, so they have no slope. With a pool, every share moves with the basis too (quotient rule).
+gates are steps, so they have no slope. Figures are for a rise of the input: at a kink of the curve
+the side the rise pushes the KPI value to is used. With a pool, every share moves with the basis too (quotient rule).
 """
 
 from __future__ import annotations
@@ -94,20 +95,28 @@ class _Derivatives:
         return Fraction(str(number)) if number.is_Number and number.is_finite else None
 
 
-def segment_slope(line: LineResult, curve: tuple[Fraction, Fraction, Fraction]) -> tuple[Fraction, str]:
-    """d factor / d value where the value sits; at a breakpoint, the segment the payout code puts it on."""
+def segment_slope(line: LineResult, curve: tuple[Fraction, Fraction, Fraction], rising: bool = True
+                  ) -> tuple[Fraction, str]:
+    """d factor / d value on the segment the value moves onto (a rise if `rising`, else a fall).
+
+    At a kink (a breakpoint) the two sides differ; the side the input change pushes the value to is the
+    one a recomputed payout sees. Leaving the threshold downwards is a step, which has no slope.
+    """
     if line.value is None or line.breakpoints is None:
         return Fraction(0), "no value"
     t, g, mx = line.breakpoints
-    v = line.value
     sign = -1 if line.direction == "lower" else 1
-    if sign * v < sign * t:
+    u, ut, ug, um = (sign * x for x in (line.value, t, g, mx))
+    up = (1 if rising else -1) * sign > 0  # moving towards better
+    if u < ut:
         return Fraction(0), "below threshold (flat)"
-    if sign * v >= sign * mx:
+    if u == ut and not up:
+        return Fraction(0), "at threshold (a step down: no slope)"
+    if u > um or (u == um and up):
         return Fraction(0), "at or above maximum (flat)"
-    if sign * v <= sign * g and v != g:
-        return (curve[1] - curve[0]) / (g - t), "threshold to target"
-    return (curve[2] - curve[1]) / (mx - g), "target to maximum"
+    if u < ug or (u == ug and not up):
+        return (curve[1] - curve[0]) / (g - t), "threshold to target" + (" (at a kink)" if u in (ut, ug) else "")
+    return (curve[2] - curve[1]) / (mx - g), "target to maximum" + (" (at a kink)" if u in (ug, um) else "")
 
 
 def _point(ws: Workspace, owner: str, names: list[str]) -> dict[sympy.Symbol, sympy.Rational]:
@@ -173,11 +182,11 @@ def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) 
         scored = run.scores.get(key)
         curve = tuple(curve_of(plans[plan_id]))
         for line in scored.lines if scored else []:
-            slope, segment = segment_slope(line, curve)  # type: ignore[arg-type]
             names = derivs.inputs(line.kpi)
             point = _point(ws, owner, names)
             for name in names:
                 d_value = derivs.at(line.kpi, name, point) if len(point) == len(names) else None
+                slope, segment = segment_slope(line, curve, d_value is None or d_value >= 0)  # type: ignore[arg-type]
                 paths[name].append((line.kpi, segment, slope, d_value))
                 if slope == 0:
                     continue

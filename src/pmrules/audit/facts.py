@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from fractions import Fraction
+from pmrules.rational import Fraction
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.catalog.controllability import uncontrolled
 from pmrules.errors import Location
 from pmrules.workspace import Workspace
+from pmrules.workspace.employees import NO_RATING, EmployeeTable
 
 STRATEGY_PREFIX = "strategy:"
 WEIGHT_TOLERANCE = Fraction(1, 10**9)
@@ -77,9 +82,14 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "kpi_exists": ("bool", "the KPI is defined"), "min": ("number", "lower bound"), "max": ("number", "upper bound"),
     },
     "employee": {
-        "id": ("str", "employee id"), "name": ("str", "name"), "center": ("str", "centre id"),
-        "center_type": ("str", "type of the centre"), "plan": ("str", "plan id"), "rating": ("number", "individual rating"),
-        "has_rating": ("bool", "a rating is given"), "has_scorecard": ("bool", "the employee has an own scorecard"),
+        "id": ("str", "the employee id, or the first id of a group as 'E1 (+11)'"),
+        "label": ("str", "'E1 (Avery Stone)' for one employee, '12 employees (E1, E2, ...)' for a group"),
+        "name": ("str", "the employee's name, or 'N employees' for a group"),
+        "employees": ("number", "employees in the group (1 for one employee)"),
+        "employee_ids": ("list[str]", "their ids (the first 20)"),
+        "center": ("str", "centre id"), "center_type": ("str", "type of the centre"), "plan": ("str", "plan id"),
+        "ratings": ("list[str]", "their individual ratings"),
+        "has_rating": ("bool", "a rating is given"), "has_scorecard": ("bool", "has an own scorecard"),
         "is_manager": ("bool", "manages a centre"), "plan_needs_individual": ("bool", "the plan has an individual component"),
         "center_has_scorecard": ("bool", "the employee's centre has a scorecard"),
         "plan_needs_unit": ("bool", "the plan has a unit component"),
@@ -105,10 +115,14 @@ def _ordered(direction: str, a: float, b: float, c: float) -> bool:
 
 
 def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], dict[str, Location]]:
-    """Facts (each with `kind` and unique `id`) and where each came from, keyed `kind:id`."""
+    """Facts (each with `kind` and unique `id`) and where each came from, keyed `kind:id`.
+
+    Employees who are alike in everything a rule can see (plan, centre, rating given, own scorecard,
+    manager) share one fact, so a million employees are a few thousand facts.
+    """
     m = ws.manifest
     centers = {c.id: c for c in m.centers}
-    employees = {e.employee_id: e for e in ws.employees}
+    table = ws.employees
     cards = {s.owner: s for s in m.scorecards}
     plans = {p.id: p for p in m.plans}
     depth: dict[str, int] = {}
@@ -120,8 +134,8 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         depth[c.id] = d
     root = next((c.id for c in m.centers if c.parent is None), None)
     managers = {c.manager for c in m.centers if c.manager}
-    per_center = Counter(e.center for e in ws.employees)
-    per_plan = Counter(e.plan for e in ws.employees)
+    per_center = _counts(table.centers)
+    per_plan = _counts(table.plans)
     children = Counter(c.parent for c in m.centers if c.parent)
     objectives = {o.id for o in m.strategy.objectives}
     facts: list[dict[str, Any]] = []
@@ -145,7 +159,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         if card.owner in centers:
             kind, center_id, parent = "center", card.owner, centers[card.owner].parent
         else:
-            kind, center_id = "employee", employees[card.owner].center
+            kind, center_id = "employee", table.centers[table.position(card.owner)].as_py()
             parent = center_id
         center_type = centers[center_id].type if center_id in centers else None
         owner_depth = depth.get(center_id, 0) + (1 if kind == "employee" else 0)
@@ -219,20 +233,59 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         }, ws.locate("plans", i))
         for k, g in enumerate(p.gates):
             add("gate", {"id": f"{p.id}#gate{k + 1}", "plan": p.id, "owner": g.owner, "kpi": g.kpi,
-                         "owner_exists": g.owner in centers or g.owner in employees,
+                         "owner_exists": g.owner in centers or table.position(g.owner) is not None,
                          "kpi_exists": g.kpi in catalog.kpis,
                          "min": None if g.min is None else float(g.min),
                          "max": None if g.max is None else float(g.max)}, ws.locate("plans", i, "gates", k))
 
-    for e in ws.employees:
-        plan = plans[e.plan]
+    for group in employee_groups(table, set(cards), managers):
+        plan = plans[group["plan"]]
         w = plan.components.weights()
+        center = group["center"]
         add("employee", {
-            "id": e.employee_id, "name": e.name, "center": e.center,
-            "center_type": centers[e.center].type, "plan": e.plan, "rating": e.individual_rating,
-            "has_rating": e.individual_rating is not None, "has_scorecard": e.employee_id in cards,
-            "is_manager": e.employee_id in managers, "plan_needs_individual": "individual" in w,
-            "plan_needs_unit": "unit" in w, "center_has_scorecard": e.center in cards,
+            **{k: v for k, v in group.items() if k != "first"},
+            "center_type": centers[center].type, "center_has_scorecard": center in cards,
+            "plan_needs_individual": "individual" in w, "plan_needs_unit": "unit" in w,
             "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
-        }, ws.employee_location(e))
+        }, table.location(group["first"]))
     return facts, where
+
+
+SAMPLE_IDS = 20
+
+
+def _counts(column: pa.Array) -> Counter[str]:
+    counts = pc.value_counts(column)
+    return Counter(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)))
+
+
+def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[str]) -> list[dict[str, Any]]:
+    """Employees grouped by what rules can see; each group with its size, sample ids and first row."""
+    if len(table) == 0:
+        return []
+    has_rating = table.rating != NO_RATING
+    own = pc.is_in(table.ids, value_set=pa.array(sorted(card_owners), pa.string())).to_numpy(zero_copy_only=False)
+    manager = pc.is_in(table.ids, value_set=pa.array(sorted(managers), pa.string())).to_numpy(zero_copy_only=False)
+    flags = pa.array(np.char.add(np.char.add(np.where(has_rating, "r", "-"), np.where(own, "s", "-")),
+                                 np.where(manager, "m", "-")).astype(object), pa.string())
+    encoded = pc.dictionary_encode(pc.binary_join_element_wise(table.plans, table.centers, flags, "\x1f"))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(encoded.dictionary)))
+    ends = np.append(starts[1:], len(order))
+    groups = []
+    for code, key in enumerate(encoded.dictionary.to_pylist()):
+        plan, center, flag = key.split("\x1f")
+        rows = order[starts[code]:ends[code]]
+        first = int(rows[0])
+        sample = [table.ids[int(i)].as_py() for i in rows[:SAMPLE_IDS]]
+        count = len(rows)
+        name = table.names[first].as_py() if count == 1 else f"{count} employees"
+        label = f"{sample[0]} ({name})" if count == 1 else (
+            f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
+        ratings = sorted({str(int(r)) for r in table.rating[rows] if r != NO_RATING})
+        groups.append({"id": sample[0] if count == 1 else f"{sample[0]} (+{count - 1})", "label": label,
+                       "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
+                       "ratings": ratings, "has_rating": flag[0] == "r", "has_scorecard": flag[1] == "s",
+                       "is_manager": flag[2] == "m", "first": first})
+    return sorted(groups, key=lambda g: g["first"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from fractions import Fraction
+from pmrules.rational import Fraction
 from numbers import Rational
 from typing import Any
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
+from pmrules.rational import Fraction
 from functools import cached_property
 
 import numpy as np

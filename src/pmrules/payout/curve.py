@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+from pmrules.rational import Fraction
 from typing import NamedTuple
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from fractions import Fraction
+from pmrules.rational import Fraction
 
 ROUNDING_MODES = ("half_up", "half_even", "down")
 

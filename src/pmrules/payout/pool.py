@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
+from pmrules.rational import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from fractions import Fraction
+from pmrules.rational import Fraction
 from typing import Any
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun

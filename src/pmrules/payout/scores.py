@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
+from pmrules.rational import Fraction
 
 from pmrules.kpivalues import KpiValues
 from pmrules.models import Gate, Plan, Scorecard
