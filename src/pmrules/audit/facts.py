@@ -155,6 +155,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
                        "employees": per_center[c.id], "children": children[c.id]}, ws.locate("centers", i))
 
     supported: Counter[str] = Counter()
+    by_kpi: dict[str, dict[str, list[str]]] = {}
     for i, card in enumerate(m.scorecards):
         if card.owner in centers:
             kind, center_id, parent = "center", card.owner, centers[card.owner].parent
@@ -179,8 +180,10 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         for j, line in enumerate(card.kpis):
             entry = catalog.kpis[line.kpi]
             d = entry.definition
-            by_category = {cat: sorted(n for n in entry.inputs if catalog.input_category(n) == cat)
-                           for cat in ("revenue", "cost", "investment")}
+            if d.id not in by_kpi:
+                by_kpi[d.id] = {cat: sorted(n for n in entry.inputs if catalog.input_category(n) == cat)
+                                for cat in ("revenue", "cost", "investment")}
+            by_category = by_kpi[d.id]
             missing = sorted(uncontrolled(center_type, entry.categories)) if center_type else []
             supports = line.supports
             if supports is None:
@@ -283,7 +286,8 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
         name = table.names[first].as_py() if count == 1 else f"{count} employees"
         label = f"{sample[0]} ({name})" if count == 1 else (
             f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
-        ratings = sorted({str(int(r)) for r in table.rating[rows] if r != NO_RATING})
+        present = np.unique(table.rating[rows])
+        ratings = sorted(str(int(r)) for r in present if r != NO_RATING)
         groups.append({"id": sample[0] if count == 1 else f"{sample[0]} (+{count - 1})", "label": label,
                        "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
                        "ratings": ratings, "has_rating": flag[0] == "r", "has_scorecard": flag[1] == "s",

@@ -123,7 +123,9 @@ class Components(Model):
     individual: Number | None = None
 
     def weights(self) -> dict[str, Number]:
-        return {name: value for name, value in self.model_dump().items() if value is not None}
+        """The components present, in the order corporate, unit, individual."""
+        return {name: value for name in ("corporate", "unit", "individual")
+                if (value := getattr(self, name)) is not None}
 
 
 class Plan(Model):

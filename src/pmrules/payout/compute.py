@@ -235,19 +235,26 @@ def _group_keys(table: EmployeeTable, cards: dict[str, object]) -> tuple[np.ndar
     n = len(table)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
-    own = pc.is_in(table.ids, value_set=pa.array([o for o in cards], pa.string())).to_numpy(zero_copy_only=False)
-    rating = np.where(table.rating == NO_RATING, "", pa.array(table.rating).cast(pa.string()).to_numpy(
-        zero_copy_only=False).astype(object))
-    individual = pc.if_else(pa.array(own), pc.binary_join_element_wise("card:", table.ids, ""),
-                            pc.binary_join_element_wise("rating:", pa.array(rating, pa.string()), ""))
-    key = pc.binary_join_element_wise(table.plans, table.centers, individual, "\x1f")
-    encoded = pc.dictionary_encode(key)
-    dictionary = encoded.dictionary.to_pylist()
+    plans = pc.dictionary_encode(table.plans)
+    centers = pc.dictionary_encode(table.centers)
+    plan_code = plans.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    center_code = centers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    ratings, rating_code = np.unique(table.rating, return_inverse=True)
+    key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code.astype(np.int64)
+    own = pc.is_in(table.ids, value_set=pa.array(list(cards), pa.string())).to_numpy(zero_copy_only=False)
+    key = np.where(own, -1 - np.arange(n, dtype=np.int64), key)  # an own scorecard is a group of one
+    unique, first, group_of = np.unique(key, return_index=True, return_inverse=True)
+    plan_names = plans.dictionary.to_pylist()
+    center_names = centers.dictionary.to_pylist()
     keys: list[tuple[str, str, str | None]] = []
-    for text in dictionary:
-        plan, center, source = text.split("\x1f")
-        keys.append((plan, center, source if source not in ("rating:",) else None))
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), keys
+    for k, row in zip(unique.tolist(), first.tolist(), strict=True):
+        plan, center = plan_names[plan_code[row]], center_names[center_code[row]]
+        if k < 0:
+            keys.append((plan, center, f"card:{table.ids[row].as_py()}"))
+        else:
+            rating = int(table.rating[row])
+            keys.append((plan, center, None if rating == NO_RATING else f"rating:{rating}"))
+    return group_of.astype(np.int64), keys
 
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,

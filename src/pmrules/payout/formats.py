@@ -6,22 +6,39 @@ import csv
 import io
 import re
 import zipfile
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 from decimal import Decimal
 from typing import Any
 
 from pmrules.payout.compute import PayoutRun
-from pmrules.payout.records import CSV_COLUMNS, csv_rows, totals
+from pmrules.payout.records import CSV_COLUMNS, csv_rows, output_table, totals
 
 MONEY_FORMAT = "#,##0.00"
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
+_NEEDS_QUOTES = r'[,"\r\n]'
+
+
 def to_csv(run: PayoutRun) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(run))
-    return buffer.getvalue().encode("utf-8")
+    """RFC 4180 with minimal quoting, as Python's csv module writes it, but column by column."""
+    table = output_table(run)
+    columns = []
+    for name in CSV_COLUMNS:
+        column = table[name]
+        needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+            column = pc.if_else(needs, quoted, column)
+        columns.append(column)
+    buffer = io.BytesIO()
+    buffer.write((",".join(CSV_COLUMNS) + "\n").encode())
+    pcsv.write_csv(pa.table(columns, names=CSV_COLUMNS), buffer,
+                   pcsv.WriteOptions(include_header=False, quoting_style="none"))
+    return buffer.getvalue()
 
 
 def _deterministic_zip(data: bytes) -> bytes:

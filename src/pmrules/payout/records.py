@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from pmrules.rational import Fraction
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import decimal_text, fraction_text
@@ -41,19 +44,27 @@ def employee_record(p: EmployeePayout, employees_file: str) -> dict[str, Any]:
     }
 
 
+def _sums(run: PayoutRun, column: pa.Array) -> dict[str, str]:
+    """Exact integer sums of paid bonus units per value of a column (centre or plan)."""
+    encoded = pc.dictionary_encode(column)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    sums = np.zeros(len(encoded.dictionary), dtype=np.int64)
+    np.add.at(sums, codes[run.paid_mask], run.units[run.paid_mask])
+    counted = np.zeros(len(encoded.dictionary), dtype=bool)
+    counted[codes[run.paid_mask]] = True
+    names = encoded.dictionary.to_pylist()
+    return {names[k]: str((Decimal(int(sums[k])) * run.quantum).quantize(run.quantum))
+            for k in sorted(range(len(names)), key=lambda k: names[k]) if counted[k]}
+
+
 def totals(run: PayoutRun) -> dict[str, Any]:
-    by_center: dict[str, Decimal] = defaultdict(Decimal)
-    by_plan: dict[str, Decimal] = defaultdict(Decimal)
-    for p in run.paid:
-        if p.bonus is not None:
-            by_center[p.employee.center] += p.bonus
-            by_plan[p.employee.plan] += p.bonus
+    paid = run.paid_count
     return {
         "total": str(run.total),
-        "by_center": {k: str(v.quantize(run.quantum)) for k, v in sorted(by_center.items())},
-        "by_plan": {k: str(v.quantize(run.quantum)) for k, v in sorted(by_plan.items())},
-        "paid": len(run.paid),
-        "unpaid": len(run.unpaid),
+        "by_center": _sums(run, run.table.centers),
+        "by_plan": _sums(run, run.table.plans),
+        "paid": paid,
+        "unpaid": len(run) - paid,
     }
 
 
@@ -80,12 +91,58 @@ CSV_COLUMNS = ["employee_id", "name", "center", "plan", "status", *(f"{c}_score"
                "multiplier", "proration", "days", "bonus", "reason"]
 
 
+def output_table(run: PayoutRun) -> pa.Table:
+    """The per-employee output as text columns, built per group and per distinct day count, not per row."""
+    t = run.table
+    groups = run.groups
+    group_of = pa.array(run.group_of)
+
+    def per_group(values: list[str]) -> pa.Array:
+        return pa.array(values, pa.string()).take(group_of)
+
+    cache: dict[Fraction, str] = {}
+
+    def text(value: Fraction | None) -> str:
+        if value is None:
+            return ""
+        if value not in cache:
+            cache[value] = decimal_text(value)
+        return cache[value]
+
+    columns: dict[str, pa.Array] = {
+        "employee_id": t.ids, "name": t.names, "center": t.centers, "plan": t.plans,
+        "status": per_group([g.status for g in groups]),
+    }
+    for c in COMPONENTS:
+        columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
+    columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
+    distinct = np.unique(run.days)
+    proration = pa.array([decimal_text(Fraction(int(d), run.period_days)) for d in distinct], pa.string())
+    columns["proration"] = proration.take(pa.array(np.searchsorted(distinct, run.days)))
+    columns["days"] = pc.cast(pa.array(run.days), pa.string())
+    columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")
+    columns["reason"] = per_group(["; ".join(g.reasons) for g in groups])
+    return pa.table(columns)
+
+
+def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
+    """Bonus units as decimal text: vectorised for quanta like 0.01 or 1, exact Decimal otherwise."""
+    exponent = quantum.as_tuple().exponent
+    if quantum == Decimal(1).scaleb(exponent) and isinstance(exponent, int) and exponent <= 0:  # type: ignore[operator]
+        places = -exponent
+        negative = units < 0
+        magnitude = np.abs(units)
+        if places == 0:
+            text = pc.cast(pa.array(magnitude), pa.string())
+        else:
+            scale = 10**places
+            whole = pc.cast(pa.array(magnitude // scale), pa.string())
+            cents = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
+            text = pc.binary_join_element_wise(whole, cents, ".")
+        return pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
+    return pa.array([str((Decimal(int(u)) * quantum).quantize(quantum)) for u in units], pa.string())
+
+
 def csv_rows(run: PayoutRun) -> list[list[str]]:
-    rows = []
-    for p in run.employees:
-        e = p.employee
-        scores = [decimal_text(s) if (s := p.scores.get(c)) is not None else "" for c in COMPONENTS]
-        rows.append([e.employee_id, e.name, e.center, e.plan, p.status, *scores,
-                     "" if p.multiplier is None else decimal_text(p.multiplier), decimal_text(p.proration),
-                     str(p.days), "" if p.bonus is None else str(p.bonus), "; ".join(p.reasons)])
-    return rows
+    table = output_table(run)
+    return [list(row) for row in zip(*(table[name].to_pylist() for name in CSV_COLUMNS), strict=True)]
