@@ -22,8 +22,13 @@ NO_PLUGINS = {"PMRULES_LOAD_PLUGINS": ""}  # third-party plugins installed here 
 FINDING_KEYS = {"rule", "severity", "subject", "message", "location", "rationale"}
 
 
+EXAMPLE_PLUGINS = {"PMRULES_LOAD_PLUGINS": "banking"}  # the example needs exactly the bundled banking plugin
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env=NO_PLUGINS if env is None else env)
+    if env is None:
+        env = EXAMPLE_PLUGINS if EXAMPLE in [Path(str(a)) for a in args] else NO_PLUGINS
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 
 def workspace(directory: Path, **changes: Any) -> Path:
@@ -64,7 +69,7 @@ def test_example_workspace_is_clean_and_exits_0() -> None:
     result = run("audit", EXAMPLE)
     assert result.exit_code == 0, result.output
     assert "Audit: no findings." in result.stdout
-    assert "controllability, alignment, compensation, northwind-local" in result.stdout
+    assert "controllability, alignment, compensation, banking, northwind-local" in result.stdout
     assert result.stderr == ""
 
 
@@ -74,7 +79,7 @@ def test_example_workspace_json_has_no_findings_even_with_fail_on_warning() -> N
     document = json.loads(result.stdout)
     assert document["findings"] == []
     assert document["counts"] == {"error": 0, "warning": 0, "info": 0}
-    assert [r["name"] for r in document["rulesets"]] == ["controllability", "alignment", "compensation",
+    assert [r["name"] for r in document["rulesets"]] == ["controllability", "alignment", "compensation", "banking",
                                                          "northwind-local"]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
+
 from pmrules.rational import Fraction
 
 ROUNDING_MODES = ("half_up", "half_even", "down")
@@ -12,8 +14,14 @@ ROUNDING_MODES = ("half_up", "half_even", "down")
 def exact(value: float | int | Decimal | Fraction | str) -> Fraction:
     """A YAML float is what its author wrote in decimal: repr() recovers that text exactly."""
     if isinstance(value, float):
-        return Fraction(repr(value))
+        return _exact_float(value)
     return Fraction(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _exact_float(value: float) -> Fraction:
+    # Weights, breakpoints and caps repeat across thousands of groups; convert each once.
+    return Fraction(repr(value))
 
 
 def round_to_quantum(value: Fraction, quantum: Decimal, mode: str) -> Decimal:

@@ -21,6 +21,8 @@ FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
+# Numbers, dates and statuses are written by pmrules and never need quotes; these come from users.
+TEXT_COLUMNS = {"employee_id", "name", "center", "plan", "reason"}
 
 
 def to_csv(run: PayoutRun) -> bytes:
@@ -29,6 +31,9 @@ def to_csv(run: PayoutRun) -> bytes:
     columns = []
     for name in CSV_COLUMNS:
         column = table[name]
+        if name not in TEXT_COLUMNS:
+            columns.append(column)
+            continue
         needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
         if pc.any(needs).as_py():
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")

@@ -201,6 +201,12 @@ def alternatives(condition: Any) -> int:
         return count
     if isinstance(condition, AnyOf):
         return sum(alternatives(part) for part in condition.any)
+    if isinstance(condition, Leaf):
+        # the engine tests `not_contains` as "empty list, or no element equals": two ways at once
+        count = 1
+        for ops in condition.root.values():
+            count *= 2 ** sum(op == "not_contains" for op, _ in ops.given())
+        return count
     return 1
 
 
