@@ -16,8 +16,8 @@ from pathlib import Path
 KPIS_BY_TYPE = {
     "investment": ["roi", "operating_margin", "retention_rate", "csat", "revenue_growth", "nps"],
     "profit": ["operating_margin", "gross_margin", "retention_rate", "csat", "revenue_growth", "nps"],
-    "revenue": ["revenue_growth", "budget_attainment", "nps", "csat", "retention_rate"],
-    "cost": ["cost_variance", "csat", "nps", "cycle_time", "output_per_employee"],
+    "revenue": ["revenue_growth", "budget_attainment", "nps", "csat", "retention_rate", "output_per_employee"],
+    "cost": ["cost_variance", "csat", "nps", "cycle_time", "output_per_employee", "retention_rate"],
 }
 # KPI: (threshold, target, maximum) and a generator of consistent actuals
 BREAKPOINTS = {
@@ -55,7 +55,7 @@ def _actuals(rng: random.Random, kind: str) -> dict[str, str]:
     return {k: str(v) for k, v in values.items()}
 
 
-def generate(out: Path, employees: int, centers: int, seed: int) -> None:
+def generate(out: Path, employees: int, centers: int, seed: int, line_range: tuple[int, int] = (4, 6)) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     regions = max(1, centers // 50)
@@ -78,7 +78,7 @@ def generate(out: Path, employees: int, centers: int, seed: int) -> None:
     cards: dict[str, list[str]] = {}
     for cid, kind in kinds.items():
         pool = KPIS_BY_TYPE[kind]
-        chosen = rng.sample(pool, rng.randint(4, min(6, len(pool))))
+        chosen = rng.sample(pool, min(len(pool), rng.randint(*line_range)))
         if "csat" not in chosen and "nps" not in chosen and "retention_rate" not in chosen:
             chosen[-1] = "csat"
         cards[cid] = chosen
@@ -139,8 +139,10 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--centers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--lines", type=int, nargs=2, default=(4, 6), metavar=("MIN", "MAX"),
+                        help="scorecard lines per centre (at most the KPIs a centre type may carry)")
     args = parser.parse_args()
-    generate(args.out, args.employees, args.centers, args.seed)
+    generate(args.out, args.employees, args.centers, args.seed, tuple(args.lines))
 
 
 if __name__ == "__main__":

@@ -50,12 +50,13 @@ class Group:
     scores: dict[str, Fraction | None] = field(default_factory=dict)
     score_sources: dict[str, str] = field(default_factory=dict)
     gates_passed: bool | None = None
+    weights: dict[str, float | int] = field(default_factory=dict)
 
     @cached_property
     def combined(self) -> Fraction | None:
         if self.status != "paid":
             return None
-        weights = self.plan.components.weights()
+        weights = self.weights
         scores = {c: s for c, s in self.scores.items() if s is not None}
         if self.plan.combine == "multiply":
             product = Fraction(1)
@@ -85,7 +86,7 @@ class Group:
             return np.nan
         if not self.gates_passed:
             return 0.0
-        weights = self.plan.components.weights()
+        weights = self.weights
         scores = {c: float(s) for c, s in self.scores.items() if s is not None}
         if self.plan.combine == "multiply":
             value = float(np.prod(list(scores.values()))) if scores else 1.0
@@ -199,18 +200,25 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
     scores: dict[tuple[str, str], ScoreResult] = {}
 
+    by_curve: dict[tuple[str, tuple[float, float, float]], ScoreResult] = {}
+
     def score(owner: str, plan: Plan) -> ScoreResult | None:
+        """A scorecard's score depends on the plan only through its curve: plans sharing a curve share it."""
         if owner not in cards:
             return None
         key = (owner, plan.id)
         if key not in scores:
-            scores[key] = score_card(cards[owner], plan, values, directions)
+            curve_key = (owner, (plan.curve.threshold, plan.curve.target, plan.curve.maximum))
+            if curve_key not in by_curve:
+                by_curve[curve_key] = score_card(cards[owner], plan, values, directions)
+            scores[key] = by_curve[curve_key]
         return scores[key]
 
     gates = {p.id: [check_gate(g, values, owners, set(catalog.kpis)) for g in p.gates] for p in m.plans}
     group_of, keys = _group_keys(table, cards)
-    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan]) for plan, center, individual
-              in keys]
+    shared: dict[tuple[str, str], Group] = {}
+    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared)
+              for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
     period_days = (m.period_end - m.period_start).days + 1
@@ -258,42 +266,53 @@ def _group_keys(table: EmployeeTable, cards: dict[str, object]) -> tuple[np.ndar
 
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
-                 score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult]) -> Group:
-    group = Group(plan, center, individual)
+                 score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
+                 shared: dict[tuple[str, str], Group]) -> Group:
+    """One group's component scores; the corporate and unit parts are shared by every rating in a centre."""
     weights = plan.components.weights()
-    for component in COMPONENTS:
-        if component not in weights:
-            continue
-        if component == "individual" and (individual is None or individual.startswith("rating:")):
-            if individual is None:
-                group.reasons.append("individual component: no individual_rating and no own scorecard")
-                group.scores[component] = None
-                continue
+    base = shared.get((plan.id, center))
+    if base is None:
+        base = Group(plan, center, None, weights=weights)
+        for component in ("corporate", "unit"):
+            if component in weights:
+                _score_component(base, component, root if component == "corporate" else center, plan, score)
+        base.reasons.extend(g.problem for g in gates if g.problem)
+        shared[(plan.id, center)] = base
+    group = Group(plan, center, individual, reasons=list(base.reasons), scores=dict(base.scores),
+                  score_sources=dict(base.score_sources), weights=weights)
+    if "individual" in weights:
+        if individual is not None and individual.startswith("card:"):
+            _score_component(group, "individual", individual.split(":", 1)[1], plan, score)
+        elif individual is None:
+            group.reasons.append("individual component: no individual_rating and no own scorecard")
+            group.scores["individual"] = None
+        else:
             rating = int(individual.split(":", 1)[1])
             table = plan.individual_ratings or {}
-            if rating not in table:
+            if rating in table:
+                group.scores["individual"] = exact(table[rating])
+                group.score_sources["individual"] = f"rating {rating}"
+            else:
                 group.reasons.append(f"individual component: rating {rating} is not in plan '{plan.id}'")
-                group.scores[component] = None
-                continue
-            group.scores[component] = exact(table[rating])
-            group.score_sources[component] = f"rating {rating}"
-            continue
-        owner = {"corporate": root, "unit": center}.get(component) or individual.split(":", 1)[1]  # type: ignore[union-attr]
-        scored = score(owner, plan)
-        if scored is None:
-            group.reasons.append(f"{component} component: '{owner}' has no scorecard")
-            group.scores[component] = None
-            continue
-        group.score_sources[component] = f"scorecard of {owner}"
-        group.scores[component] = scored.score
-        if scored.score is None:
-            group.reasons.extend(f"{component} component: {p}" for p in scored.problems)
-    group.reasons.extend(g.problem for g in gates if g.problem)
+                group.scores["individual"] = None
     if group.reasons:
         group.status = "unpaid"
     else:
         group.gates_passed = all(g.passed for g in gates)
     return group
+
+
+def _score_component(group: Group, component: str, owner: str, plan: Plan,
+                     score: Callable[[str, Plan], ScoreResult | None]) -> None:
+    scored = score(owner, plan)
+    if scored is None:
+        group.reasons.append(f"{component} component: '{owner}' has no scorecard")
+        group.scores[component] = None
+        return
+    group.score_sources[component] = f"scorecard of {owner}"
+    group.scores[component] = scored.score
+    if scored.score is None:
+        group.reasons.extend(f"{component} component: {p}" for p in scored.problems)
 
 
 def _round_all(run: PayoutRun, multiplier: np.ndarray) -> None:
