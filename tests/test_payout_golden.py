@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pmrules.api import open_workspace
-from pmrules.plugins import get_plugin_manager
 from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.plugins import get_plugin_manager
 
 WORKSPACES = Path(__file__).resolve().parent / "workspaces"
 GOLDEN = sorted(p.name for p in WORKSPACES.iterdir() if (p / "expected.csv").is_file())

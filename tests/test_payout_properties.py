@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pmrules.api import open_workspace
-from pmrules.plugins import get_plugin_manager
 from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.plugins import get_plugin_manager
 from pmrules.testing import minimal_manifest, write_workspace
 
 PERIOD_START = dt.date(2026, 1, 1)

@@ -16,7 +16,7 @@ from pmrules.api import Opened, open_workspace
 from pmrules.cli import cli
 from pmrules.errors import InputError
 from pmrules.payout.compute import PayoutRun
-from pmrules.sensitivity import sensitivity, sensitivity_document
+from pmrules.sensitivity import sensitivity
 from pmrules.whatif import Change, apply_changes, what_if
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-bank"

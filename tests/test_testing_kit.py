@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pmrules import hookimpl
-from pmrules.errors import ErrorGroup, EvaluationError, PluginError, PmrulesError
+from pmrules.errors import EvaluationError, PluginError, PmrulesError
 from pmrules.testing import evaluate_kpi, plugin_manager, validate_plugin
 
 GOOD_KPI = {"id": "shop_hit_rate", "name": "Hit rate", "formula": "shop_wins / shop_attempts",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pmrules.rational import Fraction
 
 import numpy as np
 
 from pmrules.catalog import Catalog
 from pmrules.errors import EvaluationError
 from pmrules.formula import compile_exact, compile_numpy
+from pmrules.rational import Fraction
 from pmrules.workspace import Actuals
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pmrules.rational import Fraction
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ import pyarrow.compute as pc
 from pmrules.catalog import Catalog
 from pmrules.catalog.controllability import uncontrolled
 from pmrules.errors import Location
+from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 from pmrules.workspace.employees import NO_RATING, EmployeeTable
 

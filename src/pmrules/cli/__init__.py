@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import signal
 import gc
+import signal
 import sys
 import threading
 from typing import Any
@@ -103,9 +103,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from pmrules.cli import audit_cmds, catalog_cmds, payout_cmds, plugin_cmds, report_cmds  # noqa: F401  (commands attach to `cli`)
+    from pmrules.cli import (  # noqa: F401  (commands attach to `cli`)
+        audit_cmds,
+        catalog_cmds,
+        payout_cmds,
+        plugin_cmds,
+        report_cmds,
+    )
 
     plugin_cmds.add_plugin_commands(cli)
 
 
-_register()
+try:
+    _register()
+except KeyboardInterrupt:  # Ctrl-C while the commands' modules import (sympy takes a moment): nothing ran yet
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(EXIT_SIGNAL + signal.SIGINT) from None

@@ -113,14 +113,18 @@ def schema(output: Path | None) -> None:
 @cli.command()
 @click.argument("directory", type=WORKSPACE_DIR)
 def validate(directory: Path) -> None:
-    """Load and cross-check a workspace without auditing or paying it.
+    """Load and cross-check a workspace and its rule sets without auditing or paying it.
 
     Exit 0 if it loads; exit 2 with one `file:line: problem (hint)` line per problem.
     """
+    from pmrules.audit import resolve_rulesets
+
     opened = open_workspace(directory)
+    rulesets = resolve_rulesets(opened)
     ws = opened.workspace
     m = ws.manifest
     click.echo(
         f"{m.workspace} {m.period}: valid — {len(m.centers)} centres, {len(m.scorecards)} scorecards, "
-        f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available"
+        f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available, "
+        f"{sum(len(r.rules) for r in rulesets)} rules in {len(rulesets)} rule set(s)"
     )

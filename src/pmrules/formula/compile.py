@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from pmrules.rational import Fraction
 from numbers import Rational
 from typing import Any
 
@@ -19,6 +18,7 @@ from numpy.typing import ArrayLike
 from sympy.printing.numpy import NumPyPrinter
 
 from pmrules.errors import EvaluationError, FormulaError
+from pmrules.rational import Fraction
 
 
 def _neutral(expr: sympy.Basic, names: Sequence[str]) -> tuple[sympy.Basic, list[sympy.Symbol], tuple[int, ...]]:

@@ -8,6 +8,7 @@ a sympy object is built from it. Limits bound the work sympy can be asked to do.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -163,7 +164,9 @@ class _Parser:
 
     def _ast(self) -> ast.Expression:
         try:
-            return ast.parse(self.wrapped, mode="eval")
+            with warnings.catch_warnings():  # "1and x" warns before it fails; the error says it all
+                warnings.simplefilter("ignore", SyntaxWarning)
+                return ast.parse(self.wrapped, mode="eval")
         except SyntaxError as exc:
             where = self._where(exc.lineno or 1, exc.offset or 1)
             self.fail(f"the formula is not valid syntax: {exc.msg}{where}", hint=_SYNTAX_HINT)

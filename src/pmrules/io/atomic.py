@@ -1,4 +1,8 @@
-"""Outputs appear whole or not at all: write a temp file beside the target, then rename."""
+"""Outputs appear whole or not at all: write a temp file beside the target, then rename.
+
+The temp file (`.NAME.XXXX.tmp` in the target's folder) is removed on any exception, including
+KeyboardInterrupt and the CLI's SIGTERM; only SIGKILL or a power cut can leave one behind.
+"""
 
 from __future__ import annotations
 
@@ -34,9 +38,20 @@ def write_atomic(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), _mode_for(target))
             os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or what a plain open() would give (mkstemp's 0600 is not wanted)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 from pmrules.errors import InputError, Location
 
@@ -26,16 +28,22 @@ class Table:
         return Location(self.file, 1 if index is None else self.lines[index])
 
 
-def read_table(path: Path, display: str | None = None) -> Table:
-    """Read a CSV or the first sheet of an XLSX file into text cells."""
-    name = display or str(path)
+def check_table_file(path: Path, name: str) -> None:
+    """The file exists and is within MAX_TABLE_BYTES (checked before any reader loads it)."""
     if not path.is_file():
         raise InputError("file not found", location=Location(name), hint="check `data:` in pmrules.yaml")
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
         raise InputError(
-            f"file is {size:,} bytes, more than the limit of {MAX_TABLE_BYTES:,}", location=Location(name)
+            f"file is {size:,} bytes, more than the limit of {MAX_TABLE_BYTES:,}", location=Location(name),
+            hint="split the workforce into several workspaces",
         )
+
+
+def read_table(path: Path, display: str | None = None) -> Table:
+    """Read a CSV or the first sheet of an XLSX file into text cells."""
+    name = display or str(path)
+    check_table_file(path, name)
     if path.suffix.lower() == ".xlsx":
         table = _read_xlsx(path, name)
     else:
@@ -99,8 +107,11 @@ def _read_xlsx(path: Path, name: str) -> Table:
 
     try:
         book = openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"cannot open as an Excel workbook: {exc}", location=Location(name)) from exc
+    except (InvalidFileException, OSError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+            zipfile.BadZipFile, ElementTree.ParseError, EOFError) as exc:
+        # openpyxl parses untrusted zip/XML and lets its parsers' exceptions through unwrapped
+        raise InputError(f"cannot open as an Excel workbook: {type(exc).__name__}: {exc}"[:300],
+                         location=Location(name), hint="save it again from Excel as .xlsx, or export CSV") from exc
     if not book.worksheets:
         raise InputError("the workbook has no sheet", location=Location(name))
     sheet = book.worksheets[0]

@@ -63,9 +63,13 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineIndex]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise InputError(
             f"YAML syntax error: {problem}", location=Location(name, line), hint="check indentation, colons and quotes"
         ) from exc
+    except RecursionError as exc:
+        raise InputError("YAML document is nested too deeply", location=Location(name)) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", location=Location(name)) from exc
 
@@ -79,6 +83,7 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _STR_TAGS = ("tag:yaml.org,2002:str", "!")
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!")
 
 
 def _scalar(event: yaml.ScalarEvent, where: Location) -> Any:
@@ -106,7 +111,7 @@ def _scalar(event: yaml.ScalarEvent, where: Location) -> Any:
 
 
 class _Frame:
-    __slots__ = ("container", "path", "key", "is_map")
+    __slots__ = ("container", "is_map", "key", "path")
 
     def __init__(self, container: Any, path: Path_, is_map: bool) -> None:
         self.container = container
@@ -142,6 +147,10 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
         if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
             continue
+        tag = getattr(event, "tag", None)
+        if kind is not yaml.ScalarEvent and tag is not None and tag not in _COLLECTION_TAGS:
+            raise InputError(f"YAML tag {tag!r} is not allowed", location=Location(file, line),
+                             hint="write plain values")
         nodes += 1
         if nodes > MAX_YAML_NODES:
             raise InputError("YAML document is too large", location=Location(file, line))

@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pmrules.rational import Fraction
 from functools import cached_property
 
 import numpy as np
@@ -28,6 +27,7 @@ from pmrules.models import Employee, Plan
 from pmrules.payout.exact import exact, round_to_quantum
 from pmrules.payout.pool import PoolResult, allocate_pool
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
+from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 from pmrules.workspace.employees import NO_DATE, NO_RATING, EmployeeTable, day_number
 

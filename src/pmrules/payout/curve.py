@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pmrules.rational import Fraction
 from typing import NamedTuple
+
+from pmrules.rational import Fraction
 
 
 class Breakpoints(NamedTuple):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
+from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from decimal import Decimal
-from typing import Any
 
 from pmrules.payout.compute import PayoutRun
 from pmrules.payout.records import CSV_COLUMNS, csv_rows, output_table, totals

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from pmrules.rational import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from pmrules.rational import Fraction
 
 if TYPE_CHECKING:
     from pmrules.payout.compute import PayoutRun

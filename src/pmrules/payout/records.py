@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pmrules.rational import Fraction
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import decimal_text, fraction_text
+from pmrules.rational import Fraction
 
 
 def number(value: Fraction | None) -> float | None:

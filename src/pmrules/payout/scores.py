@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pmrules.rational import Fraction
 
 from pmrules.kpivalues import KpiValues
 from pmrules.models import Gate, Plan, Scorecard
 from pmrules.payout.curve import Breakpoints, curve_segment, line_factor
 from pmrules.payout.exact import exact
+from pmrules.rational import Fraction
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, StrictBool, StrictFloat
-from pydantic import StrictInt, StrictStr, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
-from pmrules.errors import InputError, Location, PmrulesError, RuleError, did_you_mean, raise_all
+try:  # the parser behind re.compile; public as sre_parse before 3.11
+    import re._parser as _sre_parser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
+from pmrules.errors import (
+    InputError,
+    Location,
+    PmrulesError,
+    RuleError,
+    did_you_mean,
+    raise_all,
+)
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 
 MAX_RULESET_BYTES = 1_000_000
+MAX_REGEX_CHARS = 200
+MAX_REGEX_REPEATS = 3
 # The engine fires once per satisfied `any` branch and fails above 64 firings per fact.
 MAX_ALTERNATIVES = 48
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -107,7 +133,7 @@ def _condition_tag(value: Any) -> str:
 
 
 Condition = Annotated[
-    Union[Annotated[AllOf, Tag("<all>")], Annotated[AnyOf, Tag("<any>")], Annotated[Leaf, Tag("<leaf>")]],
+    Annotated[AllOf, Tag("<all>")] | Annotated[AnyOf, Tag("<any>")] | Annotated[Leaf, Tag("<leaf>")],
     Discriminator(_condition_tag),
 ]
 AllOf.model_rebuild()
@@ -240,6 +266,55 @@ def _value_fits(field_type: str, value: Any) -> bool:
     return isinstance(value, bool)
 
 
+def regex_problem(pattern: str) -> str | None:
+    """Why a `matches` pattern could backtrack catastrophically (Python's re has no timeout), or None.
+
+    Refused: nested repeats (`(a+)+`), alternation or backreferences under a repeat (`(a|ab)*`),
+    more than MAX_REGEX_REPEATS repeats in all (`.*a.*b.*c.*d` is polynomial), overlong patterns.
+    """
+    if len(pattern) > MAX_REGEX_CHARS:
+        return f"is {len(pattern)} characters long; at most {MAX_REGEX_CHARS} are allowed"
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:  # pragma: no cover - re.compile already passed
+        return str(exc)
+    repeats = 0
+
+    def walk(items: Any, in_repeat: bool) -> str | None:
+        nonlocal repeats
+        for op, arg in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                _low, high, body = arg
+                if high > 1:
+                    repeats += 1
+                    if in_repeat:
+                        return "nested repeats such as (a+)+ can take forever; write the repeat once"
+                found = walk(body, in_repeat or high > 1)
+            elif name == "SUBPATTERN":
+                found = walk(arg[-1], in_repeat)
+            elif name == "ATOMIC_GROUP":
+                found = walk(arg, in_repeat)
+            elif name == "BRANCH":
+                if in_repeat:
+                    return "alternation (a|b) inside a repeat can take forever; use a character class [ab]"
+                found = next((p for p in (walk(b, in_repeat) for b in arg[1]) if p), None)
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                found = walk(arg[1], in_repeat)
+            elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+                return "backreferences (\\1) are not allowed"
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    problem = walk(parsed, False)
+    if problem is None and repeats > MAX_REGEX_REPEATS:
+        problem = f"has {repeats} repeats (* + {{n,m}}); at most {MAX_REGEX_REPEATS} are allowed"
+    return problem
+
+
 def _check_leaf(field: str, op: str, value: Any, kind: str, spec: FieldSpec) -> str | None:
     """Why this leaf does not fit the field's type, or None."""
     if op not in _OPS_FOR[spec.type]:
@@ -252,7 +327,8 @@ def _check_leaf(field: str, op: str, value: Any, kind: str, spec: FieldSpec) -> 
             re.compile(value)
         except re.error as exc:
             return f"bad regular expression {value!r} for {kind}.{field}: {exc}"
-        return None
+        problem = regex_problem(value)
+        return f"regular expression {value!r} for {kind}.{field}: {problem}" if problem else None
     for item in value if op in ("in", "not_in") else [value]:
         if not _value_fits(spec.type, item):
             wanted = "str" if spec.type == "list[str]" else spec.type
@@ -293,6 +369,15 @@ def _rule_problems(rule: RuleSpec, schema: FactSchema, location: Location) -> li
                 hint="use 'in' instead of 'any' of equalities, or split the rule",
             )
         )
+    for braced in re.findall(r"\{[^{}]*\}", rule.message):
+        if not PLACEHOLDER.fullmatch(braced):
+            found.append(
+                RuleError(
+                    f"rule '{rule.id}': {braced!r} in message is not a placeholder",
+                    location=location,
+                    hint="a placeholder is a fact field in braces, e.g. {owner}; nothing else may be in braces",
+                )
+            )
     for name in PLACEHOLDER.findall(rule.message):
         if name not in fields and name not in IMPLICIT_FIELDS:
             found.append(

@@ -44,7 +44,14 @@ def parse_date(text: str, column: str) -> dt.date:
         raise CellError(f"{column} is {text!r}, not a date", "write dates as YYYY-MM-DD, e.g. 2026-07-01") from exc
 
 
+MAX_INT_CELL = 1_000_000  # ratings are small; employee columns are stored as 32-bit integers
+
+
 def parse_int(text: str, column: str) -> int:
-    if re.fullmatch(r"[+-]?\d+", text.strip()):
-        return int(text)
+    if re.fullmatch(r"[+-]?\d{1,40}", text.strip()):
+        value = int(text)
+        if abs(value) > MAX_INT_CELL:
+            raise CellError(f"{column} is {text!r}, out of range", f"write a whole number between -{MAX_INT_CELL:,} "
+                            f"and {MAX_INT_CELL:,}, like 3")
+        return value
     raise CellError(f"{column} is {text!r}, not a whole number", "write a whole number like 3")

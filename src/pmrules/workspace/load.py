@@ -8,11 +8,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
-from pmrules.io.tables import read_table
+from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import Employee, Manifest
-from pmrules.workspace.structure import check_structure
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
+from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
 MANIFEST_NAME = "pmrules.yaml"
@@ -66,6 +66,7 @@ def load_workspace(directory: str | Path) -> Workspace:
     employees_path = _data_path(root, manifest.data.employees, index, "employees")
     actuals_path = _data_path(root, manifest.data.actuals, index, "actuals")
     try:
+        check_table_file(employees_path, str(employees_path))  # the fast reader loads the whole file
         employees = read_employees_fast(employees_path, str(employees_path)) or EmployeeTable.from_employees(
             str(employees_path), read_employees(read_table(employees_path, str(employees_path))))
         files.append(employees_path)

@@ -1,0 +1,301 @@
+"""The bad-input corpus: every broken or hostile workspace ends as `file:line: message` and exit 2.
+
+Each folder of `tests/bad_inputs/` (except `_base`) is one case: the files it holds are laid over
+a copy of `_base` (a small valid workspace), then `expect.yaml` says what to run and what the
+user must see. Cases whose input is binary, huge or built from a library (XLSX, oversized files)
+name a `setup:` function below that writes it into the temporary copy.
+
+expect.yaml keys:
+  command:  argv after `pmrules`; the workspace folder is inserted after the command name.
+            `OUT` is a file in an empty folder outside the workspace, `WS/<path>` a file inside it.
+  exit:     the exit code.
+  messages: fragments that must all appear in stderr (the `file:line` and what to fix).
+  stdout:   fragments that must appear in stdout (an audit's findings).
+  absent:   fragments that must not appear anywhere in the output.
+  remove:   files of `_base` to delete from the copy.
+  setup:    name of a function below that prepares the copy (and may monkeypatch limits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pmrules.cli import cli
+
+CORPUS = Path(__file__).parent / "bad_inputs"
+BASE = CORPUS / "_base"
+CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+# -- setups: inputs that are binary, generated or need a smaller limit ----------------------------
+def _xlsx(path: Path, rows: list[list[Any]], *, title: str = "Sheet1") -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return book
+
+
+def _employee_rows() -> list[list[Any]]:
+    text = (BASE / "employees.csv").read_text().splitlines()
+    return [line.split(",") for line in text]
+
+
+def _use_xlsx_employees(ws: Path) -> Path:
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace("employees: employees.csv", "employees: employees.xlsx"))
+    return ws / "employees.xlsx"
+
+
+def xlsx_formula_cell(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _employee_rows()
+    rows[2][4] = "=B2*1000"  # E2's base_salary, row 3 of the sheet
+    _xlsx(_use_xlsx_employees(ws), rows)
+
+
+def xlsx_merged_cells(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _use_xlsx_employees(ws)
+    book = _xlsx(path, _employee_rows())
+    book.active.merge_cells("B2:C2")
+    book.save(path)
+
+
+def xlsx_missing_sheet(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook whose only worksheet part was deleted (a truncated download, a broken export)."""
+    path = _use_xlsx_employees(ws)
+    _xlsx(path, _employee_rows())
+    broken = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            if not item.filename.startswith("xl/worksheets/"):
+                target.writestr(item, source.read(item.filename))
+    broken.replace(path)
+
+
+def xlsx_not_a_workbook(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(BASE / "employees.csv", _use_xlsx_employees(ws))
+
+
+def xlsx_valid(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _xlsx(_use_xlsx_employees(ws), _employee_rows())
+
+
+def yaml_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.io.yamlfile.MAX_YAML_BYTES", 10_000)
+    with (ws / "pmrules.yaml").open("a") as handle:
+        handle.write("# padding\n" * 2_000)
+
+
+def yaml_too_many_nodes(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.io.yamlfile.MAX_YAML_NODES", 500)
+    with (ws / "pmrules.yaml").open("a") as handle:
+        handle.write("padding: [" + ", ".join(["1"] * 1_000) + "]\n")
+
+
+def yaml_deep_nesting(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with (ws / "pmrules.yaml").open("a") as handle:
+        handle.write("deep: " + "[" * 10_000 + "]" * 10_000 + "\n")
+
+
+def csv_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.io.tables.MAX_TABLE_BYTES", 5_000)
+    with (ws / "actuals.csv").open("a") as handle:
+        for i in range(500):
+            handle.write(f"ops,pad_{i},1\n")
+
+
+def employees_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.io.tables.MAX_TABLE_BYTES", 5_000)
+    with (ws / "employees.csv").open("a") as handle:
+        for i in range(100, 300):
+            handle.write(f"E{i},Pad {i},ops,staff,50000,0.10,,,3\n")
+
+
+def formula_too_long(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = ws / "pmrules.yaml"
+    long = " + ".join(["units_out"] * 400)
+    manifest.write_text(manifest.read_text().replace("formula: units_out,", f"formula: {long},"))
+
+
+def formula_too_many_terms(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = ws / "pmrules.yaml"
+    many = "+".join(["1"] * 600)
+    manifest.write_text(manifest.read_text().replace("formula: units_out,", f"formula: units_out+{many},"))
+
+
+def ruleset_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.rules.language.MAX_RULESET_BYTES", 6_000)
+    with (ws / "rulesets" / "local.yaml").open("a") as handle:
+        handle.write("# padding\n" * 1_000)
+
+
+SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
+    f.__name__: f for f in (
+        xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
+        yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, csv_oversized, employees_oversized, formula_too_long,
+        formula_too_many_terms, ruleset_oversized,
+    )
+}
+
+
+# -- the runner -----------------------------------------------------------------------------------
+def _tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _prepare(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, Any]]:
+    source = CORPUS / case
+    expect = yaml.safe_load((source / "expect.yaml").read_text())
+    ws = tmp_path / case
+    shutil.copytree(BASE, ws)
+    for name in expect.get("remove", []):
+        (ws / name).unlink()
+    for path in source.rglob("*"):
+        if path.is_file() and path.name != "expect.yaml":
+            target = ws / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    if "setup" in expect:
+        SETUPS[expect["setup"]](ws, monkeypatch)
+    return ws, expect
+
+
+def _argv(expect: dict[str, Any], ws: Path, out: Path) -> list[str]:
+    command = [str(part) for part in expect["command"]]
+    argv = [command[0], str(ws)]
+    for part in command[1:]:
+        if part == "OUT":
+            part = str(out)
+        elif part.startswith("WS/"):
+            part = str(ws / part[3:])
+        argv.append(part)
+    return argv
+
+
+def test_corpus_is_big_enough():
+    assert len(CASES) >= 45, CASES
+    for case in CASES:
+        assert (CORPUS / case / "expect.yaml").is_file(), case
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMRULES_LOAD_PLUGINS", "")
+    ws, expect = _prepare(case, tmp_path, monkeypatch)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "result"
+    before = _tree_digest(ws)
+
+    result = CliRunner().invoke(cli, _argv(expect, ws, out))
+
+    shown = f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.exit_code == expect["exit"], shown
+    for fragment in expect.get("messages", []):
+        assert str(fragment) in result.stderr, f"missing {fragment!r}\n{shown}"
+    for fragment in expect.get("stdout", []):
+        assert str(fragment) in result.stdout, f"missing {fragment!r} in stdout\n{shown}"
+    for fragment in expect.get("absent", []):
+        assert str(fragment) not in result.stdout + result.stderr, f"unexpected {fragment!r}\n{shown}"
+    assert "Traceback" not in result.stdout + result.stderr, shown
+    assert "internal error" not in result.stderr, shown
+    if result.exit_code == 2:
+        assert result.stderr.strip(), shown
+        for line in result.stderr.strip().splitlines():
+            assert not line.startswith("  File "), shown
+        assert list(out_dir.iterdir()) == [], "an output was written despite invalid input"
+    assert _tree_digest(ws) == before, "the workspace was modified"
+    assert not (tmp_path / "PWNED").exists() and not (ws / "PWNED").exists(), "a hostile input ran code"
+
+
+# -- a hostile formula from a plugin (a real entry point, in a subprocess) ------------------------
+HOSTILE_PLUGIN_FORMULAS = {
+    "code": "__import__('os').system('touch PWNED')",
+    "dunder": "revenue.__class__.__base__.__subclasses__()",
+    "exponent": "revenue ** 9 ** 9 ** 9",
+    "nesting": "(" * 300 + "revenue" + ")" * 300,
+    "long": "+".join(["revenue"] * 1_000),
+}
+
+
+def install_fake(site: Path, source: str, name: str = "fake") -> Path:
+    """A module plus a *.dist-info with entry_points.txt: importlib.metadata finds it on PYTHONPATH."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"pmrules_{name}.py").write_text(source)
+    info = site / f"pmrules_{name}-0.1.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: pmrules-{name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[pmrules]\n{name} = pmrules_{name}\n")
+    return site
+
+
+def run_cli(site: Path, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(site), **env}
+    return subprocess.run([sys.executable, "-c", "from pmrules.cli import cli; cli()", *args], cwd=cwd,
+                          capture_output=True, text=True, env=environment, timeout=120)
+
+
+HEADER = "import pmrules\n"
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PLUGIN_FORMULAS))
+def test_hostile_plugin_formula_is_refused_naming_the_plugin(kind: str, tmp_path: Path) -> None:
+    formula = HOSTILE_PLUGIN_FORMULAS[kind]
+    site = install_fake(tmp_path / "site", HEADER + (
+        "@pmrules.hookimpl\ndef register_kpis():\n"
+        f"    return [{{'id': 'evil', 'name': 'Evil', 'formula': {formula!r}, 'direction': 'higher',"
+        " 'perspective': 'financial'}]\n"))
+    ws = tmp_path / "ws"
+    shutil.copytree(BASE, ws)
+    result = run_cli(site, "validate", str(ws), cwd=tmp_path, PMRULES_LOAD_PLUGINS="fake")
+    assert result.returncode == 2, result.stderr
+    assert "'fake'" in result.stderr and "evil" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+# -- one error path: a bug is one line and exit 70; --debug shows the traceback --------------------
+def _explode(*args: Any, **kwargs: Any) -> None:
+    raise ZeroDivisionError("a bug\nover two lines")
+
+
+def test_unexpected_exception_is_one_line_internal_error_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pmrules.cli.catalog_cmds.open_workspace", _explode)
+    result = CliRunner().invoke(cli, ["validate", str(BASE)])
+    assert result.exit_code == 70, result.output
+    assert result.stderr == ("error: internal error: ZeroDivisionError: a bug over two lines (this is a bug in "
+                             "pmrules; rerun with --debug and report it)\n")
+    debug = CliRunner().invoke(cli, ["--debug", "validate", str(BASE)])
+    assert isinstance(debug.exception, ZeroDivisionError)  # the traceback is Python's own
+
+
+def test_invalid_input_with_debug_shows_the_traceback(tmp_path: Path) -> None:
+    from pmrules.errors import PmrulesError
+
+    result = CliRunner().invoke(cli, ["--debug", "validate", str(tmp_path)])
+    assert isinstance(result.exception, PmrulesError)
+
+
+def test_ctrl_c_is_interrupted_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pmrules.cli.catalog_cmds.open_workspace", interrupt)
+    result = CliRunner().invoke(cli, ["validate", str(BASE)])
+    assert result.exit_code == 130 and result.stderr == "interrupted\n"
