@@ -86,12 +86,23 @@ _STR_TAGS = ("tag:yaml.org,2002:str", "!")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!")
 
 
-def _scalar(event: yaml.ScalarEvent, where: Location) -> Any:
+# A plain scalar starting with anything else is a string: most keys and ids skip every pattern below.
+_MAY_RESOLVE = frozenset("0123456789+-.~nNtTfF")
+
+
+def _scalar(event: yaml.ScalarEvent, file: str, line: int) -> Any:
     value = event.value
-    if event.tag not in (None, *_STR_TAGS):
-        raise InputError(f"YAML tag {event.tag!r} is not allowed", location=where, hint="write plain values")
-    if event.tag is not None or not event.implicit[0]:
-        return value
+    tag = event.tag
+    if tag is None:
+        if not event.implicit[0] or (value and value[0] not in _MAY_RESOLVE):
+            return value  # quoted, or plain text that cannot be a number, date, bool or null
+        return _resolve(value, Location(file, line)) if value else None
+    if tag not in _STR_TAGS:
+        raise InputError(f"YAML tag {tag!r} is not allowed", location=Location(file, line), hint="write plain values")
+    return value
+
+
+def _resolve(value: str, where: Location) -> Any:
     if _NULL.match(value):
         return None
     if value in _BOOL:
@@ -124,15 +135,48 @@ _NO_KEY = object()
 
 
 def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
-    """Plain data straight from parser events (libyaml's composer resolves every scalar in slow Python)."""
+    """Plain data straight from parser events (libyaml's composer resolves every scalar in slow Python).
+
+    Scalars are most of the events, so they take the shortest path; lines are kept for every
+    mapping key and sequence item, which is what `LineIndex.locate` needs.
+    """
     stack: list[_Frame] = []
     root: Any = None
     documents = 0
     nodes = 0
     file = index.file
     lines = index.lines
+    scalar_event = yaml.ScalarEvent
     for event in events:
         kind = type(event)
+        if kind is scalar_event:
+            nodes += 1
+            if event.anchor is not None:
+                _refuse_anchor(file, event)
+            if stack:
+                frame = stack[-1]
+                if frame.is_map:
+                    line = event.start_mark.line + 1
+                    value = _scalar(event, file, line)
+                    if frame.key is _NO_KEY:
+                        if value in frame.container:
+                            raise InputError(f"duplicate key {value!r}", location=Location(file, line),
+                                             hint="each key may appear once in a mapping")
+                        frame.key = value
+                        lines.setdefault((*frame.path, value), line)
+                    else:
+                        frame.container[frame.key] = value
+                        frame.key = _NO_KEY
+                else:
+                    line = event.start_mark.line + 1
+                    lines.setdefault((*frame.path, len(frame.container)), line)
+                    frame.container.append(_scalar(event, file, line))
+            else:
+                root = _scalar(event, file, event.start_mark.line + 1)
+            continue
+        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+            continue
         if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent or kind is yaml.DocumentEndEvent:
             continue
         line = event.start_mark.line + 1
@@ -141,37 +185,21 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
             if documents > 1:
                 raise InputError("only one YAML document per file", location=Location(file, line))
             continue
-        if kind is yaml.AliasEvent or getattr(event, "anchor", None) is not None:
-            raise InputError("YAML anchors and aliases (&name / *name) are not supported",
-                             location=Location(file, line), hint="write the repeated part out in full")
-        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            stack.pop()
-            continue
-        tag = getattr(event, "tag", None)
-        if kind is not yaml.ScalarEvent and tag is not None and tag not in _COLLECTION_TAGS:
+        if kind is yaml.AliasEvent or event.anchor is not None:
+            _refuse_anchor(file, event)
+        tag = event.tag
+        if tag is not None and tag not in _COLLECTION_TAGS:
             raise InputError(f"YAML tag {tag!r} is not allowed", location=Location(file, line),
                              hint="write plain values")
         nodes += 1
         if nodes > MAX_YAML_NODES:
             raise InputError("YAML document is too large", location=Location(file, line))
-        if kind is yaml.ScalarEvent:
-            value = _scalar(event, Location(file, line))
-        elif kind is yaml.MappingStartEvent:
-            value = {}
-        else:
-            value = []
+        value = {} if kind is yaml.MappingStartEvent else []
         if stack:
             frame = stack[-1]
             if frame.is_map:
                 if frame.key is _NO_KEY:
-                    if kind is not yaml.ScalarEvent:
-                        raise InputError("keys must be plain words (no complex keys)", location=Location(file, line))
-                    if value in frame.container:
-                        raise InputError(f"duplicate key {value!r}", location=Location(file, line),
-                                         hint="each key may appear once in a mapping")
-                    frame.key = value
-                    lines.setdefault((*frame.path, value), line)
-                    continue
+                    raise InputError("keys must be plain words (no complex keys)", location=Location(file, line))
                 path = (*frame.path, frame.key)
                 frame.container[frame.key] = value
                 frame.key = _NO_KEY
@@ -182,11 +210,17 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
         else:
             path = ()
             root = value
-        if kind is not yaml.ScalarEvent:
-            if len(stack) >= MAX_YAML_DEPTH:
-                raise InputError("YAML document is nested too deeply", location=Location(file, line))
-            stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
+        if len(stack) >= MAX_YAML_DEPTH:
+            raise InputError("YAML document is nested too deeply", location=Location(file, line))
+        stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
+    if nodes > MAX_YAML_NODES:
+        raise InputError("YAML document is too large", location=Location(file))
     return root
+
+
+def _refuse_anchor(file: str, event: yaml.Event) -> None:
+    raise InputError("YAML anchors and aliases (&name / *name) are not supported",
+                     location=Location(file, event.start_mark.line + 1), hint="write the repeated part out in full")
 
 
 def pydantic_errors(exc: Any, index: LineIndex, prefix: Iterable[str | int] = ()) -> list[InputError]:

@@ -324,12 +324,10 @@ def _check_facts(facts: Sequence[Mapping[str, object]]) -> None:
         seen.add(key)  # type: ignore[arg-type]
 
 
-def _engine_fact(index: int, fact: Mapping[str, object], chunk: _Chunk, kinds: dict[str, int]) -> dict[str, Any]:
-    kind = fact["kind"]
-    out: dict[str, Any] = {"id": f"f{index}", "k": kinds[kind]}  # type: ignore[index]
-    for key, prop in chunk.props.items():
-        if key[1] != kind:
-            continue
+def _engine_fact(index: int, fact: Mapping[str, object], props: list[tuple[tuple[str, ...], str]],
+                 kinds: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": f"f{index}", "k": kinds[fact["kind"]]}  # type: ignore[index]
+    for key, prop in props:
         value = fact.get(key[2])
         category = _category(value)
         if key[0] == "x":
@@ -400,10 +398,25 @@ def evaluate(rules: Sequence[Rule], facts: Sequence[Mapping[str, object]]) -> li
         definition = {f"r{i}": chunk.render(unit, kinds) for i, unit in enumerate(chunk.units)}
         definition[CATCH_ALL] = {"all": [{"m": {"$ex": {"k": 1}}}]}
         chunk_kinds = {unit.kind for unit in chunk.units}
-        engine_facts = [_engine_fact(i, f, chunk, kinds) for i, f in enumerate(facts) if f["kind"] in chunk_kinds]
+        props = {kind: [(key, prop) for key, prop in chunk.props.items() if key[1] == kind] for kind in chunk_kinds}
+        # Facts that look the same to every rule of the chunk (same kind, same encoded fields) match the
+        # same rules: the engine sees each such shape once, and its matches fan out to every fact of it.
+        shapes: dict[str, list[int]] = {}
+        engine_facts = []
+        for i, f in enumerate(facts):
+            if f["kind"] not in chunk_kinds:
+                continue
+            engine_fact = _engine_fact(i, f, props[f["kind"]], kinds)  # type: ignore[index]
+            shape = json.dumps([(k, v) for k, v in engine_fact.items() if k != "id"])
+            if shape not in shapes:
+                shapes[shape] = []
+                engine_facts.append(engine_fact)
+            shapes[shape].append(i)
         if not engine_facts:
             continue
+        members = {ids[0]: ids for ids in shapes.values()}
         for rule_name, fact_ref in _run_chunk(engine_facts, definition):
             rule = rules[chunk.units[int(rule_name[1:])].rule]
-            matches.add(Match(rule.id, str(facts[int(fact_ref[1:])]["id"])))
+            for i in members[int(fact_ref[1:])]:
+                matches.add(Match(rule.id, str(facts[i]["id"])))
     return sorted(matches)
