@@ -55,6 +55,12 @@ class PmrulesGroup(click.Group):
             sys.exit(EXIT_SIGNAL + signum)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except MemoryError:
+            if ctx.meta.get("pmrules.debug"):
+                raise
+            click.echo("error: out of memory: the input is too large for this machine's memory "
+                       "(split the workforce into several workspaces, or run on a larger machine)", err=True)
+            sys.exit(EXIT_INVALID)
         except Exception as exc:
             if ctx.meta.get("pmrules.debug"):
                 raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -45,3 +46,28 @@ def render_table(table: Any, width: int = 160) -> str:
     render = Console(width=width, record=True, file=open("/dev/null", "w"), highlight=False)  # noqa: SIM115
     render.print(table)
     return render.export_text()
+
+
+class Phases:
+    """What a long run is doing, as a spinner line on stderr (only on a terminal; stdout stays clean)."""
+
+    def __init__(self) -> None:
+        self._status = console(stderr=True).status("") if sys.stderr.isatty() else None
+        if self._status is not None:
+            self._status.start()
+
+    def __call__(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(text)
+
+    def close(self) -> None:
+        """Clear the spinner before printing anything else to stderr."""
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def __enter__(self) -> Phases:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

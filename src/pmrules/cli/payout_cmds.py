@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pmrules.api import open_workspace
@@ -16,15 +15,13 @@ from pmrules.audit import resolve_rulesets, run_audit
 from pmrules.cli import cli
 from pmrules.cli.audit_cmds import render_audit
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
-from pmrules.cli.output import emit, render_table, to_json
+from pmrules.cli.output import Phases, emit, render_table, to_json
 from pmrules.io.atomic import check_output_path, write_atomic
 from pmrules.io.run_manifest import run_manifest
 from pmrules.payout.compute import COMPONENTS, PayoutRun, compute_payouts
 from pmrules.payout.explain import explain
 from pmrules.payout.formats import to_csv, to_xlsx
 from pmrules.payout.records import payout_document, totals
-
-PROGRESS_MIN_EMPLOYEES = 20_000
 
 
 def render_payout(run: PayoutRun, currency: str) -> str:
@@ -130,7 +127,15 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
     """
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs --output FILE.xlsx")
-    opened = open_workspace(directory)
+    with Phases() as phase:
+        phase(f"reading {directory}")
+        opened = open_workspace(directory)
+        phase(f"auditing {len(opened.workspace.employees):,} employees' plans and scorecards")
+        return _pay(opened, fmt, output, employee, skip_audit, phase)
+
+
+def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,
+         phase: Phases) -> None:
     ws = opened.workspace
     audit_record: dict[str, Any] = {"skipped": skip_audit}
     rulesets = resolve_rulesets(opened)
@@ -141,15 +146,19 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         audit = run_audit(opened, rulesets)
         audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
     if not skip_audit and audit.errors:
+        phase.close()
         click.echo(render_audit(audit), err=True)
         click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
                    "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
         sys.exit(2)
-    run = _compute(opened)
+    phase(f"paying {len(ws.employees):,} employees")
+    run = compute_payouts(ws, opened.catalog)
     if employee is not None:
+        phase.close()
         trail = explain(ws, opened.catalog, run, employee)
         emit(to_json(trail) if fmt == "json" else render_explanation(trail), output, inputs)
         sys.exit(0)
+    phase(f"writing {fmt}")
     currency = ws.manifest.currency
     if fmt == "json":
         data: bytes = to_json(payout_document(run, ws.employees_file, audit=audit_record)).encode()
@@ -159,6 +168,8 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         data = to_xlsx(run, currency)
     else:
         data = render_payout(run, currency).encode()
+    if output is None:
+        phase.close()
     emit(data, output, inputs)
     if output is not None:
         manifest = run_manifest(
@@ -167,6 +178,7 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
             rulesets=[(r.name, r.source, Path(r.path)) for r in rulesets],
             plugins=opened.catalog.plugins, output=output, output_bytes=data)
         write_atomic(output.with_name(output.name + ".manifest.json"), manifest)
+    phase.close()
     summary = totals(run)
     click.echo(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
                f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else ""), err=True)
@@ -178,12 +190,3 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
                    f"{'; '.join(p.reasons)}", err=True)
     sys.exit(1 if run.unpaid else 0)
 
-
-def _compute(opened: Any) -> PayoutRun:
-    ws = opened.workspace
-    if len(ws.employees) < PROGRESS_MIN_EMPLOYEES or not sys.stderr.isatty():
-        return compute_payouts(ws, opened.catalog)
-    with Progress(TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=True) as bar:
-        task = bar.add_task("pay", total=len(ws.employees))
-        return compute_payouts(ws, opened.catalog, progress=lambda n: bar.advance(task, n))
