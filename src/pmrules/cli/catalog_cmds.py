@@ -83,30 +83,36 @@ def plugins(fmt: str) -> None:
             "kpis": sorted(k for k, e in catalog.kpis.items() if e.source == info.name),
             "inputs": sorted(n for n, e in catalog.inputs.items() if e.source == info.name),
             "rulesets": [Path(path).stem for source, path in catalog.rulesets if source == info.name],
+            "functions": sorted(f for f, source in catalog.function_sources.items() if source == info.name),
         })
     if fmt == "json":
         emit(to_json({"plugins": rows}), None)
         return
     table = Table(title=f"{len(rows)} plugins")
-    for column in ("name", "distribution", "version", "KPIs", "inputs", "rule sets"):
+    for column in ("name", "distribution", "version", "KPIs", "inputs", "functions", "rule sets"):
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(str(r["name"]), str(r["distribution"] or ""), str(r["version"] or ""),
-                      str(len(r["kpis"])), str(len(r["inputs"])), ", ".join(r["rulesets"]))  # type: ignore[arg-type]
+                      str(len(r["kpis"])), str(len(r["inputs"])), ", ".join(r["functions"]),  # type: ignore[arg-type]
+                      ", ".join(r["rulesets"]))  # type: ignore[arg-type]
     emit(render_table(table), None)
 
 
 @cli.command()
 @output_option
-def schema(output: Path | None) -> None:
-    """Print the JSON Schema of pmrules.yaml, for editors and CI validation.
+@click.option("--rulesets", "of_rulesets", is_flag=True, help="The schema of a rule-set file instead.")
+def schema(output: Path | None, of_rulesets: bool) -> None:
+    """Print the JSON Schema of pmrules.yaml (or of a rule-set file), for editors and CI validation.
 
     \b
         pmrules schema --output pmrules.schema.json
+        pmrules schema --rulesets --output ruleset.schema.json
     """
-    document = Manifest.model_json_schema()
+    from pmrules.rules import ruleset_json_schema
+
+    document = ruleset_json_schema() if of_rulesets else Manifest.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "pmrules workspace (pmrules.yaml), version 1"
+    document["title"] = "pmrules rule set, version 1" if of_rulesets else "pmrules workspace (pmrules.yaml), version 1"
     emit(to_json(document), output)
 
 
