@@ -173,13 +173,6 @@ class PayoutRun:
         return (Decimal(int(self.units[self.paid_mask].sum())) * self.quantum).quantize(self.quantum)
 
 
-def days_employed(employee: Employee, start: dt.date, end: dt.date) -> int:
-    """Days inside [start, end], both ends inclusive; empty dates mean the period's edge."""
-    first = max(employee.start_date or start, start)
-    last = min(employee.end_date or end, end)
-    return max(0, (last - first).days + 1)
-
-
 def _days(table: EmployeeTable, start: dt.date, end: dt.date) -> np.ndarray:
     s, e = day_number(start), day_number(end)
     first = np.where(table.start == NO_DATE, s, np.maximum(table.start, s))
