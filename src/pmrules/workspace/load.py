@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
+from pmrules.io import tables as table_files
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
-from pmrules.models import Employee, Manifest
+from pmrules.models import DataFiles, Employee, Manifest
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
@@ -51,7 +53,28 @@ def load_workspace(directory: str | Path) -> Workspace:
         raise InputError(
             f"{manifest_path} not found", hint="a workspace folder holds pmrules.yaml (see `pmrules schema`)"
         )
-    document, index = load_yaml(manifest_path, str(manifest_path))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        early = _start_reading_employees(pool, root)
+        document, index = load_yaml(manifest_path, str(manifest_path))
+        return _load(root, manifest_path, document, index, early)
+
+
+def _start_reading_employees(pool: ThreadPoolExecutor, root: Path) -> tuple[Path, Future[EmployeeTable | None]] | None:
+    """Read the usual employees.csv while the manifest parses: pyarrow releases the GIL, YAML does not.
+
+    Used only if the manifest names that same file and it passes the size check; otherwise discarded.
+    """
+    guess = root / DataFiles().employees
+    try:
+        if not guess.is_file() or guess.stat().st_size > table_files.MAX_TABLE_BYTES:
+            return None
+    except OSError:
+        return None
+    return guess, pool.submit(read_employees_fast, guess, str(guess))
+
+
+def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
+          early: tuple[Path, Future[EmployeeTable | None]] | None) -> Workspace:
     if not isinstance(document, dict):
         raise InputError("expected a mapping of keys (version, workspace, ...)", location=index.locate())
     try:
@@ -67,7 +90,10 @@ def load_workspace(directory: str | Path) -> Workspace:
     actuals_path = _data_path(root, manifest.data.actuals, index, "actuals")
     try:
         check_table_file(employees_path, str(employees_path))  # the fast reader loads the whole file
-        employees = read_employees_fast(employees_path, str(employees_path)) or EmployeeTable.from_employees(
+        fast = early[1].result() if early is not None and early[0] == employees_path else None
+        if early is None or early[0] != employees_path:
+            fast = read_employees_fast(employees_path, str(employees_path))
+        employees = fast or EmployeeTable.from_employees(
             str(employees_path), read_employees(read_table(employees_path, str(employees_path))))
         files.append(employees_path)
     except PmrulesError as exc:
