@@ -73,6 +73,8 @@ class EvaluationError(PmrulesError):
 class ErrorGroup(PmrulesError):
     """Several problems found at once, so a user fixes a file in one pass."""
 
+    errors: list[PmrulesError]
+
     def __init__(self, errors: list[PmrulesError]) -> None:
         flat: list[PmrulesError] = []
         for error in errors:

@@ -120,20 +120,20 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
 
 def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
     """Every registered plugin with its distribution and version, built-ins first."""
-    dists: dict[str, tuple[str, str]] = {}
+    dists: dict[str, tuple[str | None, str | None]] = {}
     for dist_plugin, dist in pm.list_plugin_distinfo():
-        dists[pm.get_name(dist_plugin) or ""] = (dist.project_name, dist.version)
+        dists[pm.get_name(dist_plugin) or ""] = (str(dist.project_name), str(dist.version))
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.dist is not None and ep.name not in dists:
             dists[ep.name] = (ep.dist.name, ep.dist.version)
     infos = []
     for name, plugin in pm.list_name_plugin():
         module = getattr(plugin, "__name__", type(plugin).__name__)
-        dist, version = dists.get(name, (None, None))
+        distribution, version = dists.get(name, (None, None))
         builtin = name in DEFAULT_PLUGINS
         if builtin:
-            dist, version = "pmrules", importlib.metadata.version("pmrules")
-        infos.append(PluginInfo(name, module, dist, version, builtin))
+            distribution, version = "pmrules", importlib.metadata.version("pmrules")
+        infos.append(PluginInfo(name, module, distribution, version, builtin))
     return sorted(infos, key=lambda info: (not info.builtin, info.name))
 
 

@@ -251,6 +251,7 @@ def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) 
             for p in run.paid:
                 d = bonus_gradient(p, (entity, name))
                 d_basis = None if d is None or d_basis is None else d_basis + d
+            assert pool.factor is not None  # a distributed pool has a factor
             basis = Fraction(pool.amount) / pool.factor
             d_bonus = None if d_basis is None else pool.factor * (d_bonus - me.exact_bonus * d_basis / basis)
         category = catalog.input_category(name)

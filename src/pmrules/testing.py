@@ -158,7 +158,7 @@ def _entry_point_name(module: object) -> str | None:
 def _resolve(plugin: PluginLike) -> tuple[str, object]:
     """(name, module) for a module object, an installed entry-point name, or an importable module path."""
     if not isinstance(plugin, str):
-        return _entry_point_name(plugin) or getattr(plugin, "__name__", type(plugin).__name__), plugin
+        return str(_entry_point_name(plugin) or getattr(plugin, "__name__", type(plugin).__name__)), plugin
     found = {ep.name: ep for ep in importlib.metadata.entry_points(group="pmrules")}
     try:
         if plugin in found:
@@ -207,7 +207,7 @@ def validate_plugin(
         pm = plugin_manager(module)
         own = {source: value for source, value in call_with_source(pm, "register_kpis") if source == name}
         ids = [item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
-               for item in (own.get(name) or [])]
+               for item in list(own.get(name) or [])]  # type: ignore[call-overload]
         for kpi_id in sorted({i for i in ids if ids.count(i) > 1}, key=str):
             report.problems.append(PluginError(f"plugin '{name}' defines KPI '{kpi_id}' {ids.count(kpi_id)} times",
                                                plugin=name, kpi=kpi_id))

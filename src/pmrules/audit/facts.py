@@ -166,7 +166,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         owner_depth = depth.get(center_id, 0) + (1 if kind == "employee" else 0)
         parent_kpis = {line.kpi for line in cards[parent].kpis} if parent in cards else set()
         weights = [_exact(line.weight) for line in card.kpis]
-        disciplines = sorted({d for line in card.kpis if (d := catalog.kpis[line.kpi].definition.discipline)})
+        disciplines = sorted({tag for line in card.kpis if (tag := catalog.kpis[line.kpi].definition.discipline)})
         perspectives = [catalog.kpis[line.kpi].definition.perspective for line in card.kpis]
         add("scorecard", {
             "id": card.owner, "owner": card.owner, "owner_kind": kind, "owner_center_type": center_type,
@@ -179,11 +179,11 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
         }, ws.locate("scorecards", i))
         for j, line in enumerate(card.kpis):
             entry = catalog.kpis[line.kpi]
-            d = entry.definition
-            if d.id not in by_kpi:
-                by_kpi[d.id] = {cat: sorted(n for n in entry.inputs if catalog.input_category(n) == cat)
+            kpi_def = entry.definition
+            if kpi_def.id not in by_kpi:
+                by_kpi[kpi_def.id] = {cat: sorted(n for n in entry.inputs if catalog.input_category(n) == cat)
                                 for cat in ("revenue", "cost", "investment")}
-            by_category = by_kpi[d.id]
+            by_category = by_kpi[kpi_def.id]
             missing = sorted(uncontrolled(center_type, entry.categories)) if center_type else []
             supports = line.supports
             if supports is None:
@@ -200,16 +200,16 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
             add("line", {
                 "id": f"{card.owner}#{j + 1}", "owner": card.owner, "owner_kind": kind, "owner_center": center_id,
                 "owner_center_type": center_type, "depth": owner_depth, "is_root_owner": card.owner == root,
-                "parent_owner": parent, "kpi": d.id, "kpi_source": entry.source, "inputs": list(entry.inputs),
+                "parent_owner": parent, "kpi": kpi_def.id, "kpi_source": entry.source, "inputs": list(entry.inputs),
                 "categories": list(entry.categories), "financial_categories": list(entry.financial_categories),
                 "uncontrolled_categories": missing,
                 "uncontrolled_inputs": sorted(n for cat in missing for n in by_category[cat]),
                 "revenue_inputs": by_category["revenue"], "cost_inputs": by_category["cost"],
-                "investment_inputs": by_category["investment"], "perspective": d.perspective,
-                "direction": d.direction, "discipline": d.discipline, "weight": float(line.weight),
+                "investment_inputs": by_category["investment"], "perspective": kpi_def.perspective,
+                "direction": kpi_def.direction, "discipline": kpi_def.discipline, "weight": float(line.weight),
                 "threshold": line.threshold, "target": line.target, "maximum": line.maximum,
                 "has_targets": has_targets,
-                "targets_ordered": has_targets and _ordered(d.direction, *targets),  # type: ignore[arg-type]
+                "targets_ordered": has_targets and _ordered(kpi_def.direction, *targets),  # type: ignore[arg-type]
                 "supports": supports, "has_supports": supports is not None, "supports_kind": supports_kind,
                 "supports_resolved": resolved,
             }, ws.locate("scorecards", i, "kpis", j))

@@ -58,9 +58,9 @@ def render_whatif(result: WhatIf, currency: str) -> str:
         kpis = Table(title="KPI values that moved")
         for column in ("owner", "kpi", "before", "after"):
             kpis.add_column(column, justify="right" if column in ("before", "after") else "left")
-        for owner, kpi, before, after in result.kpis:
-            kpis.add_row(owner, kpi, "" if before is None else decimal_text(before, 6),
-                         "" if after is None else decimal_text(after, 6))
+        for owner, kpi, value_before, value_after in result.kpis:
+            kpis.add_row(owner, kpi, "" if value_before is None else decimal_text(value_before, 6),
+                         "" if value_after is None else decimal_text(value_after, 6))
         text += render_table(kpis)
     moved = [d for d in result.employees if d.changed]
     people = Table(title=f"Bonuses that moved ({len(moved)} of {len(result.employees)}, {currency})")

@@ -99,7 +99,7 @@ class _Parser:
         self.nodes = 0
 
     def fail(self, message: str, node: ast.AST | None = None, hint: str | None = None) -> NoReturn:
-        if node is not None and hasattr(node, "col_offset"):
+        if isinstance(node, (ast.expr, ast.stmt)):
             line = self.wrapped.splitlines()[node.lineno - 1]
             message += self._where(node.lineno, len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1)
         raise FormulaError(message, location=self.location, hint=hint, formula=self.text)
@@ -289,11 +289,12 @@ class _Parser:
             literal, sign = node.operand, (-1 if isinstance(node.op, ast.USub) else 1)
         if not (isinstance(literal, ast.Constant) and type(literal.value) in (int, float)):
             self.fail("exponents must be number literals, not expressions", node, hint=hint)
-        if type(literal.value) is float:
+        value = literal.value
+        if not isinstance(value, int) or isinstance(value, bool):
             self.fail("exponents must be whole numbers", node, hint=hint + "; use sqrt(x) for x**0.5")
-        if literal.value > limit:
-            self.fail(f"the exponent {sign * literal.value} is too large (at most {limit})", node, hint=hint)
-        return int(sign * literal.value)
+        if value > limit:
+            self.fail(f"the exponent {sign * value} is too large (at most {limit})", node, hint=hint)
+        return int(sign * value)
 
     # -- calls --------------------------------------------------------------------------------
     def call(self, node: ast.Call, depth: int, piecewise: int, power: int) -> tuple[sympy.Expr, int]:

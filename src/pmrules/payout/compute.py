@@ -12,7 +12,7 @@ computation rounded once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -231,7 +231,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
     return run
 
 
-def _group_keys(table: EmployeeTable, cards: dict[str, object]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
+def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
     """Each employee's group index, and each group's (plan, centre, individual source)."""
     n = len(table)
     if n == 0:

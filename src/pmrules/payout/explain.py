@@ -74,9 +74,8 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
             continue
         record: dict[str, Any] = {"component": component, "weight": _num(weights[component]),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
-        owner = {"corporate": None, "unit": e.center, "individual": e.employee_id}[component]
-        if component == "corporate":
-            owner = next(c.id for c in ws.manifest.centers if c.parent is None)
+        root = next(c.id for c in ws.manifest.centers if c.parent is None)
+        owner = {"corporate": root, "unit": e.center, "individual": e.employee_id}[component]
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
             record["lines"] = _scorecard_trail(ws, catalog, run, scored)

@@ -128,7 +128,7 @@ def output_table(run: PayoutRun) -> pa.Table:
 def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
     """Bonus units as decimal text: vectorised for quanta like 0.01 or 1, exact Decimal otherwise."""
     exponent = quantum.as_tuple().exponent
-    if quantum == Decimal(1).scaleb(exponent) and isinstance(exponent, int) and exponent <= 0:  # type: ignore[operator]
+    if isinstance(exponent, int) and exponent <= 0 and quantum == Decimal(1).scaleb(exponent):
         places = -exponent
         negative = units < 0
         magnitude = np.abs(units)

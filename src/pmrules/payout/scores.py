@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pmrules.kpivalues import KpiValues
@@ -47,7 +48,7 @@ def curve_of(plan: Plan) -> Breakpoints:
     return Breakpoints(exact(plan.curve.threshold), exact(plan.curve.target), exact(plan.curve.maximum))
 
 
-def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: dict[str, str]) -> ScoreResult:
+def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mapping[str, str]) -> ScoreResult:
     """sum of weight x line factor through the plan's curve; any line that cannot be scored is a problem."""
     result = ScoreResult(card.owner, plan.id)
     curve = curve_of(plan)

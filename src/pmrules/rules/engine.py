@@ -331,7 +331,7 @@ def _engine_fact(index: int, fact: Mapping[str, object], props: list[tuple[tuple
         value = fact.get(key[2])
         category = _category(value)
         if key[0] == "x":
-            if category == "str" and re.search(key[3], value):  # type: ignore[arg-type]
+            if category == "str" and re.search(key[3], str(value)):
                 out[prop] = 1
         elif key[0] == "n":
             if category == "list":

@@ -111,7 +111,8 @@ def _cycles(ws: Workspace) -> list[PmrulesError]:
     reported: set[str] = set()
     errors: list[PmrulesError] = []
     for start in parents:
-        path, node = [], start
+        path: list[str] = []
+        node: str | None = start
         while node is not None and node in parents and node not in path:
             path.append(node)
             node = parents[node]

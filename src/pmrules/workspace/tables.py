@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -74,7 +73,10 @@ def read_employees(table: Table) -> list[Employee]:
         if width:
             errors.append(width)
             continue
-        cell: Callable[[str], str] = lambda name, row=row: _cell(row, columns, name)  # noqa: E731
+
+        def cell(name: str, row: list[str] = row) -> str:
+            return _cell(row, columns, name)
+
         try:
             values: dict[str, Any] = {name: cell(name) for name in ("employee_id", "name", "center", "plan")}
             for name in ("employee_id", "center", "plan"):
