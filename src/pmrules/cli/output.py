@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterable
@@ -43,9 +44,9 @@ def emit(text: str | bytes, output: Path | None, inputs: Iterable[Path] = ()) ->
 
 def render_table(table: Any, width: int = 160) -> str:
     """A rich table rendered to plain text (no colour codes when written to a file)."""
-    render = Console(width=width, record=True, file=open("/dev/null", "w"), highlight=False)  # noqa: SIM115
-    render.print(table)
-    return render.export_text()
+    buffer = io.StringIO()
+    Console(width=width, file=buffer, highlight=False, color_system=None).print(table)
+    return buffer.getvalue()
 
 
 class Phases:
