@@ -112,6 +112,16 @@ def yaml_deep_nesting(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         handle.write("deep: " + "[" * 10_000 + "]" * 10_000 + "\n")
 
 
+def yaml_deep_block_nesting(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with (ws / "pmrules.yaml").open("a") as handle:
+        handle.write("deep:\n" + "".join("  " * level + f"k{level}:\n" for level in range(1, 101)) + "  " * 101 + "v: 1\n")
+
+
+def yaml_deep_flow_nesting_within_parser_limit(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with (ws / "pmrules.yaml").open("a") as handle:
+        handle.write("deep: " + "[" * 65 + "]" * 65 + "\n")
+
+
 def csv_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pmrules.io.tables.MAX_TABLE_BYTES", 5_000)
     with (ws / "actuals.csv").open("a") as handle:
@@ -147,7 +157,8 @@ def ruleset_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     f.__name__: f for f in (
         xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
-        yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, csv_oversized, employees_oversized, formula_too_long,
+        yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, yaml_deep_block_nesting,
+        yaml_deep_flow_nesting_within_parser_limit, csv_oversized, employees_oversized, formula_too_long,
         formula_too_many_terms, ruleset_oversized,
     )
 }
@@ -213,6 +224,8 @@ def test_bad_input(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         assert str(fragment) in result.stdout, f"missing {fragment!r} in stdout\n{shown}"
     for fragment in expect.get("absent", []):
         assert str(fragment) not in result.stdout + result.stderr, f"unexpected {fragment!r}\n{shown}"
+    if "stderr_lines" in expect:
+        assert len(result.stderr.strip().splitlines()) == expect["stderr_lines"], shown
     assert "Traceback" not in result.stdout + result.stderr, shown
     assert "internal error" not in result.stderr, shown
     if result.exit_code == 2:

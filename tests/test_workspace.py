@@ -196,3 +196,16 @@ def test_missing_plugin_is_named(tmp_path):
 def test_example_workspace_loads():
     opened = open_workspace(Path(__file__).resolve().parents[1] / "examples" / "northwind-bank")
     assert len(opened.workspace.employees) >= 10
+
+
+def test_a_parsers_own_nesting_limit_reads_as_ours(tmp_path, monkeypatch):
+    """Whatever words a YAML parser uses for its depth limit, the user sees pmrules' one line."""
+    from pmrules.io import yamlfile
+
+    monkeypatch.setattr(yamlfile, "MAX_YAML_DEPTH", 100_000)  # let the parser's limit speak first
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: 1\ndeep: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    with pytest.raises(InputError) as caught:
+        yamlfile.load_yaml(path, "deep.yaml")
+    assert "nested too deeply" in str(caught.value)
+    assert caught.value.location.line == 2

@@ -57,19 +57,22 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineIndex]:
             f"not UTF-8 text (byte {exc.start})", location=Location(name), hint="save the file as UTF-8"
         ) from exc
     index = LineIndex(name, {(): 1})
+    _check_flow_depth(text, name)
     try:
         return _compose(yaml.parse(text, Loader=_PARSER), index), index
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting" in problem or "depth" in problem:  # a parser's own limit, in whatever words it uses
+            raise _too_deep(name, line) from exc
         if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise InputError(
             f"YAML syntax error: {problem}", location=Location(name, line), hint="check indentation, colons and quotes"
         ) from exc
     except RecursionError as exc:
-        raise InputError("YAML document is nested too deeply", location=Location(name)) from exc
+        raise _too_deep(name, None) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", location=Location(name)) from exc
 
@@ -211,11 +214,39 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
             path = ()
             root = value
         if len(stack) >= MAX_YAML_DEPTH:
-            raise InputError("YAML document is nested too deeply", location=Location(file, line))
+            raise _too_deep(file, line)
         stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
     if nodes > MAX_YAML_NODES:
         raise InputError("YAML document is too large", location=Location(file))
     return root
+
+
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_flow_depth(text: str, file: str) -> None:
+    """pmrules' depth limit for flow collections (`[[[...`), checked before the parser sees them.
+
+    A YAML parser reads nested flow openers ahead of its first event (each may start a key), so
+    the composer's own check would come too late and the parser's limit, worded its own way,
+    would speak first. Brackets inside quoted strings are counted too: harmless, since 64
+    unbalanced ones in a string do not occur in a workspace.
+    """
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return
+    depth = 0
+    for match in _FLOW_BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _too_deep(file, text.count("\n", 0, match.start()) + 1)
+        elif depth:
+            depth -= 1
+
+
+def _too_deep(file: str, line: int | None) -> InputError:
+    return InputError(f"YAML document is nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+                      location=Location(file, line), hint="flatten the structure")
 
 
 def _refuse_anchor(file: str, event: yaml.Event) -> None:
