@@ -11,7 +11,6 @@ computation rounded once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,11 +24,12 @@ from pmrules.catalog import Catalog
 from pmrules.kpivalues import KpiValues, evaluate_kpis
 from pmrules.models import Employee, Plan
 from pmrules.payout.exact import exact, round_to_quantum
+from pmrules.payout.period import Period
 from pmrules.payout.pool import PoolResult, allocate_pool
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.rational import Fraction
-from pmrules.workspace import Workspace
-from pmrules.workspace.employees import NO_DATE, NO_RATING, EmployeeTable, day_number
+from pmrules.workspace import Actuals, Workspace
+from pmrules.workspace.employees import NO_RATING, EmployeeTable
 
 COMPONENTS = ("corporate", "unit", "individual")
 # A float product within this distance (in quanta) of a rounding boundary is re-done exactly; float
@@ -126,7 +126,8 @@ class PayoutRun:
     values: KpiValues
     scores: dict[tuple[str, str], ScoreResult]
     gates: dict[str, list[GateResult]]
-    period_days: int
+    period: Period
+    actuals: Actuals  # what the KPI values were computed from, for explanations
     quantum: Decimal
     mode: str
     exact_rows: int = 0
@@ -143,13 +144,13 @@ class PayoutRun:
         if multiplier is None:
             return None
         return (Fraction(self.table.salary_text[i].as_py()) * Fraction(self.table.pct_text[i].as_py())
-                * Fraction(int(self.days[i]), self.period_days) * multiplier)
+                * Fraction(int(self.days[i]), self.period.days) * multiplier)
 
     def at(self, i: int) -> EmployeePayout:
         g = self.groups[int(self.group_of[i])]
         return EmployeePayout(
             self.table[i], g.status, list(g.reasons), dict(g.scores), dict(g.score_sources), g.combined,
-            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period_days),
+            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period.days),
             self.exact_bonus_at(i), self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]))
 
     @cached_property
@@ -173,23 +174,23 @@ class PayoutRun:
         return (Decimal(int(self.units[self.paid_mask].sum())) * self.quantum).quantize(self.quantum)
 
 
-def _days(table: EmployeeTable, start: dt.date, end: dt.date) -> np.ndarray:
-    s, e = day_number(start), day_number(end)
-    first = np.where(table.start == NO_DATE, s, np.maximum(table.start, s))
-    last = np.where(table.end == NO_DATE, e, np.minimum(table.end, e))
-    return np.maximum(0, last - first + 1).astype(np.int64)
+def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
+                    actuals: Actuals | None = None, progress: Callable[[int], None] | None = None) -> PayoutRun:
+    """Pay `employees` for `period` under the workspace's plans; `actuals` replace the workspace's (what-if).
 
-
-def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], None] | None = None) -> PayoutRun:
+    The period and the employees are arguments, not read from the workspace, so a caller can pay another
+    period or another employee table (a subset, effective-dated segments) without copying the workspace.
+    """
     m = ws.manifest
-    table = ws.employees
+    table = employees
+    actuals = ws.actuals if actuals is None else actuals
     cards = {s.owner: s for s in m.scorecards}
     plans = {p.id: p for p in m.plans}
     root = next(c.id for c in m.centers if c.parent is None)
     owners = {c.id for c in m.centers} | set(table.id_list())
     requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
     requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
-    values = evaluate_kpis(catalog, ws.actuals, sorted(requests))
+    values = evaluate_kpis(catalog, actuals, sorted(requests))
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
     scores: dict[tuple[str, str], ScoreResult] = {}
 
@@ -214,14 +215,13 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
-    period_days = (m.period_end - m.period_start).days + 1
-    days = _days(table, m.period_start, m.period_end)
+    days = period.days_employed(table)
     quantum = Decimal(m.rounding.quantum)
     paid_mask = np.array([g.status == "paid" for g in groups], dtype=bool)[group_of] if groups else \
         np.zeros(0, dtype=bool)
     multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
     run = PayoutRun(table, groups, group_of, days, np.zeros(len(table), dtype=np.int64), paid_mask, values, scores,
-                    gates, period_days, quantum, m.rounding.mode)
+                    gates, period, actuals, quantum, m.rounding.mode)
     if len(table):
         _round_all(run, multipliers[group_of])
     if progress is not None:
@@ -312,7 +312,7 @@ def _round_all(run: PayoutRun, multiplier: np.ndarray) -> None:
     """One rounding per bonus: NumPy for the clear cases, exact Fractions at the boundaries."""
     table = run.table
     with np.errstate(invalid="ignore"):
-        units = table.salary * table.pct * (run.days / run.period_days) * multiplier / float(run.quantum)
+        units = table.salary * table.pct * (run.days / run.period.days) * multiplier / float(run.quantum)
     magnitude = np.abs(units)
     whole = np.floor(magnitude)
     rest = magnitude - whole

@@ -117,7 +117,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
     columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
     distinct = np.unique(run.days)
-    proration = pa.array([decimal_text(Fraction(int(d), run.period_days)) for d in distinct], pa.string())
+    proration = pa.array([decimal_text(Fraction(int(d), run.period.days)) for d in distinct], pa.string())
     columns["proration"] = proration.take(pa.array(np.searchsorted(distinct, run.days)))
     columns["days"] = pc.cast(pa.array(run.days), pa.string())
     columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")

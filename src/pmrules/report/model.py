@@ -18,6 +18,7 @@ from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
 from pmrules.models import Center, ScorecardLine
 from pmrules.payout.compute import PayoutRun, compute_payouts
 from pmrules.payout.exact import exact
+from pmrules.payout.period import Period
 
 CONTROLLABILITY_PREFIX = "controllability."
 
@@ -99,7 +100,7 @@ def build_report_data(opened: Opened) -> ReportData:
     ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
     audit = run_audit(opened)
-    run = compute_payouts(ws, catalog)
+    run = compute_payouts(ws, catalog, Period.of(m), ws.employees)
     centers = {c.id: c for c in m.centers}
     root = next(c.id for c in m.centers if c.parent is None)
     employees = {e.employee_id: e for e in ws.employees}
