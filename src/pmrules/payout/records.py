@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import decimal_text, fraction_text
+from pmrules.payout.rounding import units_to_decimal
 from pmrules.rational import Fraction
 
 
@@ -53,7 +54,7 @@ def _sums(run: PayoutRun, column: pa.Array) -> dict[str, str]:
     counted = np.zeros(len(encoded.dictionary), dtype=bool)
     counted[codes[run.paid_mask]] = True
     names = encoded.dictionary.to_pylist()
-    return {names[k]: str((Decimal(int(sums[k])) * run.quantum).quantize(run.quantum))
+    return {names[k]: str(units_to_decimal(sums[k], run.quantum))
             for k in sorted(range(len(names)), key=lambda k: names[k]) if counted[k]}
 
 
@@ -140,7 +141,7 @@ def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
             cents = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
             text = pc.binary_join_element_wise(whole, cents, ".")
         return pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
-    return pa.array([str((Decimal(int(u)) * quantum).quantize(quantum)) for u in units], pa.string())
+    return pa.array([str(units_to_decimal(u, quantum)) for u in units], pa.string())
 
 
 def csv_rows(run: PayoutRun) -> list[list[str]]:
