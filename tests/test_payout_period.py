@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmrules.api import Opened, open_workspace
-from pmrules.payout.compute import PayoutRun, compute_payouts
-from pmrules.payout.explain import explain
-from pmrules.payout.period import Period
+from pmrules.payout import PayoutRun, Period, compute_payouts, explain
 from pmrules.rational import Fraction
 from pmrules.whatif import apply_changes, parse_change
 from pmrules.workspace.employees import EmployeeTable

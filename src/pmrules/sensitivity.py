@@ -21,9 +21,8 @@ import sympy
 from pmrules.api import Opened
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
-from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun, compute_payouts
-from pmrules.payout.exact import decimal_text, exact
-from pmrules.payout.period import Period
+from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
+from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
 from pmrules.workspace import Workspace
 
@@ -265,7 +264,7 @@ def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) 
 
 
 def _text(value: Fraction | None, places: int = 6) -> str | None:
-    return None if value is None else decimal_text(value, places)
+    return None if value is None else format_decimal(value, places)
 
 
 def sensitivity_document(result: Sensitivity) -> dict[str, Any]:

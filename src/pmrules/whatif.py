@@ -17,9 +17,7 @@ from typing import Any
 from pmrules.api import Opened
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
-from pmrules.payout.compute import PayoutRun, compute_payouts
-from pmrules.payout.exact import decimal_text
-from pmrules.payout.period import Period
+from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal
 from pmrules.workspace import Actuals, Workspace
 
 _PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)%$")
@@ -163,7 +161,7 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else decimal_text(value)
+    return None if value is None else format_decimal(value)
 
 
 def whatif_document(result: WhatIf) -> dict[str, Any]:

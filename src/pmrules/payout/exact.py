@@ -29,10 +29,14 @@ def fraction_text(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
-def decimal_text(value: Fraction, places: int = 10) -> str:
+def format_decimal(value: Fraction, places: int = 10) -> str:
     """A readable decimal of an exact value, without exponent; trailing zeros dropped."""
     scaled = round(value * 10**places)
     text = f"{Decimal(scaled).scaleb(-places):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# The old name, kept only for cli/report_cmds.py (outside this change); remove once it imports format_decimal.
+decimal_text = format_decimal

@@ -7,13 +7,13 @@ from typing import Any
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import COMPONENTS, PayoutRun
-from pmrules.payout.exact import decimal_text, exact, fraction_text
+from pmrules.payout.exact import exact, format_decimal, fraction_text
 from pmrules.payout.scores import ScoreResult, curve_of
 from pmrules.workspace import Workspace
 
 
 def _num(value: Any) -> str | None:
-    return None if value is None else decimal_text(exact(value) if not hasattr(value, "denominator") else value)
+    return None if value is None else format_decimal(exact(value) if not hasattr(value, "denominator") else value)
 
 
 def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
                       "fraction": fraction_text(p.proration)},
         "base_salary": str(e.base_salary), "target_bonus_pct": str(e.target_bonus_pct),
         "bonus_exact": None if p.exact_bonus is None else fraction_text(p.exact_bonus),
-        "bonus_exact_decimal": None if p.exact_bonus is None else decimal_text(p.exact_bonus, 12),
+        "bonus_exact_decimal": None if p.exact_bonus is None else format_decimal(p.exact_bonus, 12),
         "rounding": {"quantum": str(run.quantum), "mode": run.mode},
         "bonus": None if p.bonus is None else str(p.bonus), "pooled": p.pooled,
     }

@@ -10,14 +10,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
-from pmrules.payout.exact import decimal_text, fraction_text
+from pmrules.payout.exact import format_decimal, fraction_text
 from pmrules.payout.rounding import units_to_decimal
 from pmrules.rational import Fraction
 
 
 def number(value: Fraction | None) -> float | None:
     """A JSON number for a score or factor: its exact value to 10 decimal places."""
-    return None if value is None else float(decimal_text(value))
+    return None if value is None else float(format_decimal(value))
 
 
 def employee_record(p: EmployeePayout, employees_file: str) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         if value is None:
             return ""
         if value not in cache:
-            cache[value] = decimal_text(value)
+            cache[value] = format_decimal(value)
         return cache[value]
 
     columns: dict[str, pa.Array] = {
@@ -118,7 +118,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
     columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
     distinct = np.unique(run.days)
-    proration = pa.array([decimal_text(Fraction(int(d), run.period.days)) for d in distinct], pa.string())
+    proration = pa.array([format_decimal(Fraction(int(d), run.period.days)) for d in distinct], pa.string())
     columns["proration"] = proration.take(pa.array(np.searchsorted(distinct, run.days)))
     columns["days"] = pc.cast(pa.array(run.days), pa.string())
     columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")

@@ -16,9 +16,8 @@ from pmrules.audit import run_audit
 from pmrules.audit.run import AuditResult, Finding
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
 from pmrules.models import Center, ScorecardLine
-from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.payout import PayoutRun, Period, compute_payouts
 from pmrules.payout.exact import exact
-from pmrules.payout.period import Period
 
 CONTROLLABILITY_PREFIX = "controllability."
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from html import escape
 
 from pmrules.catalog import FINANCIAL_CATEGORIES
-from pmrules.payout.exact import decimal_text
+from pmrules.payout import format_decimal
 from pmrules.report.assets import CSS, JS
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
@@ -26,8 +26,8 @@ def num(value: Fraction | None) -> str:
     if value is None:
         return "–"
     if abs(value) >= 1000:
-        return f"{Decimal(decimal_text(value, 2)):,}"
-    return decimal_text(value, 4)
+        return f"{Decimal(format_decimal(value, 2)):,}"
+    return format_decimal(value, 4)
 
 
 def render_page(data: ReportData) -> str:
