@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.kpivalues import KpiValues, evaluate_kpis
-from pmrules.models import Employee, Plan
+from pmrules.models import Employee, Manifest, Plan
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
 from pmrules.payout.rounding import PoolResult, allocate_pool, round_units, units_to_decimal
@@ -215,9 +215,19 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     if progress is not None:
         progress(len(table) // 2)
     days = period.days_employed(table)
-    quantum = Decimal(m.rounding.quantum)
     paid_mask = np.array([g.status == "paid" for g in groups], dtype=bool)[group_of] if groups else \
         np.zeros(0, dtype=bool)
+    units, exact_rows, pool = _units(m, table, period, days, groups, group_of, paid_mask)
+    if progress is not None:
+        progress(len(table) - len(table) // 2)
+    return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
+                     Decimal(m.rounding.quantum), m.rounding.mode, exact_rows, pool)
+
+
+def _units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
+           group_of: np.ndarray, paid_mask: np.ndarray) -> tuple[np.ndarray, int, PoolResult | None]:
+    """Each bonus in quanta: the float product rounded once (exactly near a boundary), then pooled if asked."""
+    quantum = Decimal(m.rounding.quantum)
     multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
 
     def exact_bonus(i: int) -> Fraction:
@@ -228,16 +238,13 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     with np.errstate(invalid="ignore"):
         approx = table.salary * table.pct * (days / period.days) * multipliers[group_of] / float(quantum)
     units, exact_rows = round_units(approx, paid_mask, quantum, m.rounding.mode, exact_bonus)
-    if progress is not None:
-        progress(len(table) - len(table) // 2)
-    pool: PoolResult | None = None
-    if m.pool is not None:
-        paid = np.flatnonzero(paid_mask)
-        shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
-                                     table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
-        units[paid] = shares
-    return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals, quantum,
-                     m.rounding.mode, exact_rows, pool)
+    if m.pool is None:
+        return units, exact_rows, None
+    paid = np.flatnonzero(paid_mask)
+    shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
+                                 table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
+    units[paid] = shares
+    return units, exact_rows, pool
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
