@@ -17,6 +17,7 @@ import pytest
 
 from pmrules.api import open_workspace
 from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.payout.period import Period
 from pmrules.plugins import get_plugin_manager
 
 WORKSPACES = Path(__file__).resolve().parent / "workspaces"
@@ -74,7 +75,7 @@ def as_xlsx_workspace(name: str, tmp_path: Path) -> Path:
 
 def pay(directory: Path) -> PayoutRun:
     opened = open_workspace(directory, get_plugin_manager(entry_points=False))  # built-ins only
-    return compute_payouts(opened.workspace, opened.catalog)
+    return compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees)
 
 
 @pytest.mark.parametrize("source", ["csv", "xlsx"])

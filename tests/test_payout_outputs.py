@@ -227,10 +227,11 @@ def test_xlsx_carries_no_wall_clock_time() -> None:
     from pmrules.api import open_workspace
     from pmrules.payout.compute import compute_payouts
     from pmrules.payout.formats import to_xlsx
+    from pmrules.payout.period import Period
     from pmrules.plugins import get_plugin_manager
 
     opened = open_workspace(WORKSPACES / "curve-segments", get_plugin_manager(entry_points=False))
-    data = to_xlsx(compute_payouts(opened.workspace, opened.catalog), "USD")
+    data = to_xlsx(compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees), "USD")
     core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
     assert "<dcterms:modified" in core
     assert "2000-01-01T00:00:00Z</dcterms:modified>" in core, core

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from pmrules.api import open_workspace
 from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.payout.period import Period
 from pmrules.plugins import get_plugin_manager
 from pmrules.testing import minimal_manifest, write_workspace
 
@@ -175,7 +176,7 @@ def write(s: Scenario, directory: Path) -> Path:
 
 def pay(s: Scenario, tmp: pytest.TempPathFactory) -> PayoutRun:
     opened = open_workspace(write(s, tmp.mktemp("ws")), get_plugin_manager(entry_points=False))
-    return compute_payouts(opened.workspace, opened.catalog)
+    return compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees)
 
 
 # ---------------------------------------------------------------- the reference, from WORKSPACE.md

@@ -13,6 +13,7 @@ from pmrules.api import open_workspace
 from pmrules.cli import cli
 from pmrules.errors import InputError
 from pmrules.payout.compute import compute_payouts
+from pmrules.payout.period import Period
 from pmrules.whatif import Change, parse_change, what_if, whatif_document
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-bank"
@@ -38,7 +39,7 @@ def test_parse_change_rejects(text: str) -> None:
 
 def test_no_change_reproduces_the_payout_exactly() -> None:
     opened = open_workspace(EXAMPLE)
-    payout = compute_payouts(opened.workspace, opened.catalog)
+    payout = compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees)
     result = what_if(opened, [])
     assert [d.after for d in result.employees] == [p.bonus for p in payout.employees]
     assert all(d.before == d.after and not d.changed for d in result.employees)

@@ -10,6 +10,7 @@ import pytest
 
 from pmrules.api import open_workspace
 from pmrules.payout.compute import compute_payouts
+from pmrules.payout.period import Period
 
 WORKED = Path(__file__).resolve().parents[2] / "shared" / "spec" / "worked-example"
 
@@ -31,7 +32,7 @@ def test_worked_example_pays_as_worked_by_hand():
     bonuses, total = expected_bonuses()
     assert len(bonuses) == 3
     opened = open_workspace(WORKED)
-    run = compute_payouts(opened.workspace, opened.catalog)
+    run = compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees)
     assert {p.employee.employee_id: p.bonus for p in run.employees} == bonuses
     assert run.total == total
     assert not run.unpaid

@@ -21,8 +21,8 @@ import sympy
 from pmrules.api import Opened
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
-from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun, compute_payouts
-from pmrules.payout.exact import decimal_text, exact
+from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
+from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
 from pmrules.workspace import Workspace
 
@@ -156,7 +156,7 @@ def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) 
     """d bonus / d input for every input behind the employee's scorecards and gates."""
     ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
-    run = run or compute_payouts(ws, catalog)
+    run = run or compute_payouts(ws, catalog, Period.of(m), ws.employees)
     by_id = {p.employee.employee_id: p for p in run.employees}
     if employee_id not in by_id:
         raise InputError(f"no employee '{employee_id}'",
@@ -264,7 +264,7 @@ def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) 
 
 
 def _text(value: Fraction | None, places: int = 6) -> str | None:
-    return None if value is None else decimal_text(value, places)
+    return None if value is None else format_decimal(value, places)
 
 
 def sensitivity_document(result: Sensitivity) -> dict[str, Any]:

@@ -6,7 +6,6 @@ so a scenario with no change reproduces the payout to the cent. Files are never 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -18,8 +17,7 @@ from typing import Any
 from pmrules.api import Opened
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
-from pmrules.payout.compute import PayoutRun, compute_payouts
-from pmrules.payout.exact import decimal_text
+from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal
 from pmrules.workspace import Actuals, Workspace
 
 _PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)%$")
@@ -133,12 +131,13 @@ def apply_changes(ws: Workspace, catalog: Catalog, changes: Iterable[Change]) ->
     return Actuals(values, dict(actuals.where), actuals.form), applied
 
 
-def what_if(opened: Opened, changes: Iterable[Change]) -> WhatIf:
-    """Pay the workspace as it is and with the changes, and line the two runs up."""
+def what_if(opened: Opened, changes: Iterable[Change], period: Period | None = None) -> WhatIf:
+    """Pay the workspace as it is and with the changes, and line the two runs up (the manifest's period by default)."""
     ws, catalog = opened.workspace, opened.catalog
     changed, applied = apply_changes(ws, catalog, changes)
-    base = compute_payouts(ws, catalog)
-    scenario = compute_payouts(dataclasses.replace(ws, actuals=changed), catalog)
+    period = Period.of(ws.manifest) if period is None else period
+    base = compute_payouts(ws, catalog, period, ws.employees)
+    scenario = compute_payouts(ws, catalog, period, ws.employees, actuals=changed)
     kpis = [(o, k, base.values.get(o, k), scenario.values.get(o, k))
             for o, k in sorted(set(base.values.values) | set(scenario.values.values)
                                | set(base.values.problems) | set(scenario.values.problems))
@@ -162,7 +161,7 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else decimal_text(value)
+    return None if value is None else format_decimal(value)
 
 
 def whatif_document(result: WhatIf) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pmrules.io.run_manifest import run_manifest
 from pmrules.payout.compute import COMPONENTS, PayoutRun, compute_payouts
 from pmrules.payout.explain import explain
 from pmrules.payout.formats import to_csv, to_xlsx
+from pmrules.payout.period import Period
 from pmrules.payout.records import payout_document, totals
 
 
@@ -152,7 +153,7 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
                    "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
         sys.exit(2)
     phase(f"paying {len(ws.employees):,} employees")
-    run = compute_payouts(ws, opened.catalog)
+    run = compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
     if employee is not None:
         phase.close()
         trail = explain(ws, opened.catalog, run, employee)

@@ -11,7 +11,6 @@ computation rounded once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,19 +22,16 @@ import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.kpivalues import KpiValues, evaluate_kpis
-from pmrules.models import Employee, Plan
-from pmrules.payout.exact import exact, round_to_quantum
-from pmrules.payout.pool import PoolResult, allocate_pool
+from pmrules.models import Employee, Manifest, Plan
+from pmrules.payout.exact import exact
+from pmrules.payout.period import Period
+from pmrules.payout.rounding import PoolResult, allocate_pool, round_units, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.rational import Fraction
-from pmrules.workspace import Workspace
-from pmrules.workspace.employees import NO_DATE, NO_RATING, EmployeeTable, day_number
+from pmrules.workspace import Actuals, Workspace
+from pmrules.workspace.employees import NO_RATING, EmployeeTable
 
 COMPONENTS = ("corporate", "unit", "individual")
-# A float product within this distance (in quanta) of a rounding boundary is re-done exactly; float
-# error of the product is below 1e-15 relative, so this margin is many orders wider than needed.
-BOUNDARY_MARGIN_ABS = 1e-6
-BOUNDARY_MARGIN_REL = 1e-11
 
 
 @dataclass
@@ -126,7 +122,8 @@ class PayoutRun:
     values: KpiValues
     scores: dict[tuple[str, str], ScoreResult]
     gates: dict[str, list[GateResult]]
-    period_days: int
+    period: Period
+    actuals: Actuals  # what the KPI values were computed from, for explanations
     quantum: Decimal
     mode: str
     exact_rows: int = 0
@@ -136,20 +133,17 @@ class PayoutRun:
         return len(self.table)
 
     def bonus_at(self, i: int) -> Decimal | None:
-        return (Decimal(int(self.units[i])) * self.quantum).quantize(self.quantum) if self.paid_mask[i] else None
+        return units_to_decimal(self.units[i], self.quantum) if self.paid_mask[i] else None
 
     def exact_bonus_at(self, i: int) -> Fraction | None:
         multiplier = self.groups[int(self.group_of[i])].multiplier
-        if multiplier is None:
-            return None
-        return (Fraction(self.table.salary_text[i].as_py()) * Fraction(self.table.pct_text[i].as_py())
-                * Fraction(int(self.days[i]), self.period_days) * multiplier)
+        return None if multiplier is None else _exact_bonus(self.table, i, int(self.days[i]), self.period, multiplier)
 
     def at(self, i: int) -> EmployeePayout:
         g = self.groups[int(self.group_of[i])]
         return EmployeePayout(
             self.table[i], g.status, list(g.reasons), dict(g.scores), dict(g.score_sources), g.combined,
-            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period_days),
+            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period.days),
             self.exact_bonus_at(i), self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]))
 
     @cached_property
@@ -170,26 +164,32 @@ class PayoutRun:
 
     @property
     def total(self) -> Decimal:
-        return (Decimal(int(self.units[self.paid_mask].sum())) * self.quantum).quantize(self.quantum)
+        return units_to_decimal(self.units[self.paid_mask].sum(), self.quantum)
 
 
-def _days(table: EmployeeTable, start: dt.date, end: dt.date) -> np.ndarray:
-    s, e = day_number(start), day_number(end)
-    first = np.where(table.start == NO_DATE, s, np.maximum(table.start, s))
-    last = np.where(table.end == NO_DATE, e, np.minimum(table.end, e))
-    return np.maximum(0, last - first + 1).astype(np.int64)
+def _exact_bonus(table: EmployeeTable, i: int, days: int, period: Period, multiplier: Fraction) -> Fraction:
+    """base_salary x target_bonus_pct x proration x multiplier from the decimal text: the amount rounded once."""
+    return (Fraction(table.salary_text[i].as_py()) * Fraction(table.pct_text[i].as_py())
+            * Fraction(days, period.days) * multiplier)
 
 
-def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], None] | None = None) -> PayoutRun:
+def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
+                    actuals: Actuals | None = None, progress: Callable[[int], None] | None = None) -> PayoutRun:
+    """Pay `employees` for `period` under the workspace's plans; `actuals` replace the workspace's (what-if).
+
+    The period and the employees are arguments, not read from the workspace, so a caller can pay another
+    period or another employee table (a subset, effective-dated segments) without copying the workspace.
+    """
     m = ws.manifest
-    table = ws.employees
+    table = employees
+    actuals = ws.actuals if actuals is None else actuals
     cards = {s.owner: s for s in m.scorecards}
     plans = {p.id: p for p in m.plans}
     root = next(c.id for c in m.centers if c.parent is None)
     owners = {c.id for c in m.centers} | set(table.id_list())
     requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
     requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
-    values = evaluate_kpis(catalog, ws.actuals, sorted(requests))
+    values = evaluate_kpis(catalog, actuals, sorted(requests))
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
     scores: dict[tuple[str, str], ScoreResult] = {}
 
@@ -214,21 +214,37 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
-    period_days = (m.period_end - m.period_start).days + 1
-    days = _days(table, m.period_start, m.period_end)
-    quantum = Decimal(m.rounding.quantum)
+    days = period.days_employed(table)
     paid_mask = np.array([g.status == "paid" for g in groups], dtype=bool)[group_of] if groups else \
         np.zeros(0, dtype=bool)
-    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
-    run = PayoutRun(table, groups, group_of, days, np.zeros(len(table), dtype=np.int64), paid_mask, values, scores,
-                    gates, period_days, quantum, m.rounding.mode)
-    if len(table):
-        _round_all(run, multipliers[group_of])
+    units, exact_rows, pool = _units(m, table, period, days, groups, group_of, paid_mask)
     if progress is not None:
         progress(len(table) - len(table) // 2)
-    if m.pool is not None:
-        run.pool = allocate_pool(run, Decimal(m.pool.amount))
-    return run
+    return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
+                     Decimal(m.rounding.quantum), m.rounding.mode, exact_rows, pool)
+
+
+def _units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
+           group_of: np.ndarray, paid_mask: np.ndarray) -> tuple[np.ndarray, int, PoolResult | None]:
+    """Each bonus in quanta: the float product rounded once (exactly near a boundary), then pooled if asked."""
+    quantum = Decimal(m.rounding.quantum)
+    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
+
+    def exact_bonus(i: int) -> Fraction:
+        multiplier = groups[int(group_of[i])].multiplier
+        assert multiplier is not None  # asked for paid employees only
+        return _exact_bonus(table, i, int(days[i]), period, multiplier)
+
+    with np.errstate(invalid="ignore"):
+        approx = table.salary * table.pct * (days / period.days) * multipliers[group_of] / float(quantum)
+    units, exact_rows = round_units(approx, paid_mask, quantum, m.rounding.mode, exact_bonus)
+    if m.pool is None:
+        return units, exact_rows, None
+    paid = np.flatnonzero(paid_mask)
+    shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
+                                 table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
+    units[paid] = shares
+    return units, exact_rows, pool
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
@@ -307,28 +323,3 @@ def _score_component(group: Group, component: str, owner: str, plan: Plan,
     if scored.score is None:
         group.reasons.extend(f"{component} component: {p}" for p in scored.problems)
 
-
-def _round_all(run: PayoutRun, multiplier: np.ndarray) -> None:
-    """One rounding per bonus: NumPy for the clear cases, exact Fractions at the boundaries."""
-    table = run.table
-    with np.errstate(invalid="ignore"):
-        units = table.salary * table.pct * (run.days / run.period_days) * multiplier / float(run.quantum)
-    magnitude = np.abs(units)
-    whole = np.floor(magnitude)
-    rest = magnitude - whole
-    margin = BOUNDARY_MARGIN_ABS + BOUNDARY_MARGIN_REL * magnitude
-    if run.mode == "down":
-        rounded = whole
-        near = (rest < margin) | (rest > 1 - margin)
-    else:
-        rounded = np.rint(magnitude) if run.mode == "half_even" else np.floor(magnitude + 0.5)
-        near = np.abs(rest - 0.5) < margin
-    result = np.where(units < 0, -rounded, rounded)
-    result = np.where(run.paid_mask, result, 0)
-    exact_rows = np.flatnonzero(near & run.paid_mask)
-    run.units = result.astype(np.int64)
-    for i in exact_rows:
-        bonus = run.exact_bonus_at(int(i))
-        assert bonus is not None
-        run.units[i] = int(round_to_quantum(bonus, run.quantum, run.mode) / run.quantum)
-    run.exact_rows = len(exact_rows)

@@ -7,13 +7,13 @@ from typing import Any
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import COMPONENTS, PayoutRun
-from pmrules.payout.exact import decimal_text, exact, fraction_text
+from pmrules.payout.exact import exact, format_decimal, fraction_text
 from pmrules.payout.scores import ScoreResult, curve_of
 from pmrules.workspace import Workspace
 
 
 def _num(value: Any) -> str | None:
-    return None if value is None else decimal_text(exact(value) if not hasattr(value, "denominator") else value)
+    return None if value is None else format_decimal(exact(value) if not hasattr(value, "denominator") else value)
 
 
 def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str) -> dict[str, Any]:
@@ -24,8 +24,8 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
     refs = []
     for name in names:
         if name in catalog.inputs:
-            value = ws.actuals.get(owner, name)
-            where = ws.actuals.where.get((owner, name))
+            value = run.actuals.get(owner, name)
+            where = run.actuals.where.get((owner, name))
             inputs.append({"input": name, "category": catalog.input_category(name),
                            "value": None if value is None else str(value), "from": None if where is None else str(where)})
         else:
@@ -80,7 +80,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
             record["lines"] = _scorecard_trail(ws, catalog, run, scored)
         components.append(record)
-    m = ws.manifest
+    first, last = run.period.clip(e.start_date, e.end_date)
     trail: dict[str, Any] = {
         "employee_id": e.employee_id, "name": e.name, "center": e.center, "plan": plan.id,
         "location": str(ws.employee_location(e)), "status": p.status, "reasons": list(p.reasons),
@@ -91,12 +91,11 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
                    "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]],
         "cap": _num(plan.cap), "capped": p.capped, "multiplier": _num(p.multiplier),
         "multiplier_exact": None if p.multiplier is None else fraction_text(p.multiplier),
-        "proration": {"start": str(max(e.start_date or m.period_start, m.period_start)),
-                      "end": str(min(e.end_date or m.period_end, m.period_end)), "days": p.days,
-                      "period_days": run.period_days, "fraction": fraction_text(p.proration)},
+        "proration": {"start": str(first), "end": str(last), "days": p.days, "period_days": run.period.days,
+                      "fraction": fraction_text(p.proration)},
         "base_salary": str(e.base_salary), "target_bonus_pct": str(e.target_bonus_pct),
         "bonus_exact": None if p.exact_bonus is None else fraction_text(p.exact_bonus),
-        "bonus_exact_decimal": None if p.exact_bonus is None else decimal_text(p.exact_bonus, 12),
+        "bonus_exact_decimal": None if p.exact_bonus is None else format_decimal(p.exact_bonus, 12),
         "rounding": {"quantum": str(run.quantum), "mode": run.mode},
         "bonus": None if p.bonus is None else str(p.bonus), "pooled": p.pooled,
     }

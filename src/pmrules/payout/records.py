@@ -10,13 +10,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
-from pmrules.payout.exact import decimal_text, fraction_text
+from pmrules.payout.exact import format_decimal, fraction_text
+from pmrules.payout.rounding import units_to_decimal
 from pmrules.rational import Fraction
 
 
 def number(value: Fraction | None) -> float | None:
     """A JSON number for a score or factor: its exact value to 10 decimal places."""
-    return None if value is None else float(decimal_text(value))
+    return None if value is None else float(format_decimal(value))
 
 
 def employee_record(p: EmployeePayout, employees_file: str) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def _sums(run: PayoutRun, column: pa.Array) -> dict[str, str]:
     counted = np.zeros(len(encoded.dictionary), dtype=bool)
     counted[codes[run.paid_mask]] = True
     names = encoded.dictionary.to_pylist()
-    return {names[k]: str((Decimal(int(sums[k])) * run.quantum).quantize(run.quantum))
+    return {names[k]: str(units_to_decimal(sums[k], run.quantum))
             for k in sorted(range(len(names)), key=lambda k: names[k]) if counted[k]}
 
 
@@ -106,7 +107,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         if value is None:
             return ""
         if value not in cache:
-            cache[value] = decimal_text(value)
+            cache[value] = format_decimal(value)
         return cache[value]
 
     columns: dict[str, pa.Array] = {
@@ -117,7 +118,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
     columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
     distinct = np.unique(run.days)
-    proration = pa.array([decimal_text(Fraction(int(d), run.period_days)) for d in distinct], pa.string())
+    proration = pa.array([format_decimal(Fraction(int(d), run.period.days)) for d in distinct], pa.string())
     columns["proration"] = proration.take(pa.array(np.searchsorted(distinct, run.days)))
     columns["days"] = pc.cast(pa.array(run.days), pa.string())
     columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")
@@ -140,7 +141,7 @@ def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
             cents = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
             text = pc.binary_join_element_wise(whole, cents, ".")
         return pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
-    return pa.array([str((Decimal(int(u)) * quantum).quantize(quantum)) for u in units], pa.string())
+    return pa.array([str(units_to_decimal(u, quantum)) for u in units], pa.string())
 
 
 def csv_rows(run: PayoutRun) -> list[list[str]]:

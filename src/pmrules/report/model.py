@@ -16,7 +16,7 @@ from pmrules.audit import run_audit
 from pmrules.audit.run import AuditResult, Finding
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
 from pmrules.models import Center, ScorecardLine
-from pmrules.payout.compute import PayoutRun, compute_payouts
+from pmrules.payout import PayoutRun, Period, compute_payouts
 from pmrules.payout.exact import exact
 
 CONTROLLABILITY_PREFIX = "controllability."
@@ -99,7 +99,7 @@ def build_report_data(opened: Opened) -> ReportData:
     ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
     audit = run_audit(opened)
-    run = compute_payouts(ws, catalog)
+    run = compute_payouts(ws, catalog, Period.of(m), ws.employees)
     centers = {c.id: c for c in m.centers}
     root = next(c.id for c in m.centers if c.parent is None)
     employees = {e.employee_id: e for e in ws.employees}

@@ -8,7 +8,7 @@ from fractions import Fraction
 from html import escape
 
 from pmrules.catalog import FINANCIAL_CATEGORIES
-from pmrules.payout.exact import decimal_text
+from pmrules.payout import format_decimal
 from pmrules.report.assets import CSS, JS
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
@@ -26,13 +26,13 @@ def num(value: Fraction | None) -> str:
     if value is None:
         return "–"
     if abs(value) >= 1000:
-        return f"{Decimal(decimal_text(value, 2)):,}"
-    return decimal_text(value, 4)
+        return f"{Decimal(format_decimal(value, 2)):,}"
+    return format_decimal(value, 4)
 
 
 def render_page(data: ReportData) -> str:
     m = data.opened.workspace.manifest
-    title = f"{m.workspace} — {m.period}"
+    title = f"{m.workspace} — {data.run.period.id}"
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -68,7 +68,7 @@ def _header(data: ReportData, title: str) -> str:
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("strategy", "Strategy"), ("cascade", "Cascade"), ("matrix", "Controllability"), ("findings", "Audit findings"),
         ("payouts", "Payouts")))
-    return (f"<header><h1>{esc(title)}</h1><div class=muted>{esc(m.period_start)} to {esc(m.period_end)} · "
+    return (f"<header><h1>{esc(title)}</h1><div class=muted>{esc(run.period.start)} to {esc(run.period.end)} · "
             f"{esc(m.currency)} · strategy: {esc(m.strategy.discipline.replace('_', ' '))}</div>"
             f"<div class=cards>{''.join(cards)}</div><nav>{nav}</nav></header>")
 
