@@ -20,7 +20,7 @@ def signature(name: str) -> str:
 
 def test_there_are_hooks():
     assert {"register_kpis", "register_inputs", "register_rulesets", "register_functions",
-            "register_commands"} <= set(HOOKS)
+            "register_commands", "register_output_formats"} <= set(HOOKS)
 
 
 @pytest.mark.parametrize("hook", HOOKS)

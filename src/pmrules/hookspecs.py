@@ -29,3 +29,8 @@ def register_functions():  # type: ignore[no-untyped-def]
 @hookspec
 def register_commands(cli):  # type: ignore[no-untyped-def]
     """Add click commands to the `pmrules` group `cli`, e.g. with `@cli.command()`."""
+
+
+@hookspec
+def register_output_formats():  # type: ignore[no-untyped-def]
+    """Return an iterable of pmrules.output_formats.OutputFormat objects (or dicts of their fields) for `payout --format`."""

@@ -1,17 +1,26 @@
-"""The `pmrules` command: a click group whose commands live in one module each."""
+"""The `pmrules` command: a click group whose commands live in one module each, imported when used.
+
+`import pmrules.cli` loads click and little else, so `--version` and `--help` stay fast: a command's
+module (and sympy, numpy, pyarrow behind it) is imported when that command runs, and plugins are
+loaded when a command, the command list or a plugin's command needs them.
+"""
 
 from __future__ import annotations
 
 import gc
+import importlib
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from pmrules import __version__
 from pmrules.errors import PmrulesError
+
+if TYPE_CHECKING:
+    import pluggy
 
 EXIT_INVALID = 2
 GC_THRESHOLD = 200_000
@@ -31,7 +40,104 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
-class PmrulesGroup(click.Group):
+class Builtin(NamedTuple):
+    module: str
+    summary: str  # the first paragraph of the command's docstring, for `pmrules --help` without importing it
+
+
+BUILTIN_COMMANDS = {
+    "audit": Builtin("pmrules.cli.audit_cmds", "Check a workspace with its rule sets before any money moves."),
+    "kpis": Builtin("pmrules.cli.catalog_cmds",
+                    "List every KPI: built-in, from plugins and (with DIRECTORY) the workspace's own."),
+    "new-plugin": Builtin("pmrules.cli.plugin_cmds",
+                          "Create pmrules-NAME/ in DIRECTORY (default: here): a plugin package ready to install."),
+    "payout": Builtin("pmrules.cli.payout_cmds", "Compute every bonus of a workspace, exact to the cent."),
+    "plugins": Builtin("pmrules.cli.catalog_cmds",
+                       "List installed plugins and what each adds (KPIs, inputs, rule sets)."),
+    "report": Builtin("pmrules.cli.report_cmds", "Write one self-contained HTML page: strategy, cascade, "
+                      "controllability, findings, payouts."),
+    "rules": Builtin("pmrules.cli.audit_cmds", "List every rule in force with its severity, rule set and source."),
+    "schema": Builtin("pmrules.cli.catalog_cmds", "Print the JSON Schema of pmrules.yaml (or of a rule-set file), "
+                      "for editors and CI validation."),
+    "sensitivity": Builtin("pmrules.cli.report_cmds",
+                           "Which inputs move one employee's bonus, and by how much per 1% change."),
+    "suggest": Builtin("pmrules.cli.report_cmds",
+                       "KPIs from every installed library a centre may be scored on and that feed its parent."),
+    "validate": Builtin("pmrules.cli.catalog_cmds",
+                        "Load and cross-check a workspace and its rule sets without auditing or paying it."),
+    "whatif": Builtin("pmrules.cli.report_cmds",
+                      "Pay the workspace again with some actuals changed, and show what moved."),
+}
+PLUGIN_MANAGER = "pmrules.plugin_manager"
+
+
+def plugin_manager(ctx: click.Context | None = None) -> pluggy.PluginManager:
+    """The running command's plugin manager: built the first time something asks, then shared."""
+    root = (ctx or click.get_current_context()).find_root()
+    if PLUGIN_MANAGER not in root.meta:
+        from pmrules.plugins import get_plugin_manager
+
+        root.meta[PLUGIN_MANAGER] = get_plugin_manager()
+    manager: pluggy.PluginManager = root.meta[PLUGIN_MANAGER]
+    return manager
+
+
+class LazyGroup(click.Group):
+    """Built-in commands known by name and imported when called; plugin commands added on first need.
+
+    Plugins are loaded for a name that is not built in, and for the command list (`--help`,
+    completion), never for `--version` or a built-in command.
+    """
+
+    lazy_commands = BUILTIN_COMMANDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plugins_loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            importlib.import_module(self.lazy_commands[cmd_name].module)
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name not in self.lazy_commands and not self.plugins_loaded:
+            self.load_plugin_commands(ctx)
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugin_commands(ctx)
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def load_plugin_commands(self, ctx: click.Context) -> None:
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        from pmrules.cli.plugin_cmds import add_plugin_commands
+
+        try:
+            manager = plugin_manager(ctx)
+        except PmrulesError as exc:
+            for line in exc.lines():
+                click.echo(f"warning: plugin commands not loaded: {line}", err=True)
+            return
+        add_plugin_commands(self, manager)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with built-in commands summarised from BUILTIN_COMMANDS instead of imported."""
+        commands = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                command = click.Command(name, help=self.lazy_commands[name].summary)
+            if not command.hidden:
+                commands.append((name, command))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
+class PmrulesGroup(LazyGroup):
     """Turns every PmrulesError into `file:line: message (hint)` lines on stderr and exit 2.
 
     An interruption (Ctrl-C, SIGTERM) unwinds normally, so no temp file is left and no output is
@@ -107,21 +213,3 @@ def cli(ctx: click.Context, debug: bool) -> None:
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 50, 1000)
 
-
-def _register() -> None:
-    from pmrules.cli import (  # noqa: F401  (commands attach to `cli`)
-        audit_cmds,
-        catalog_cmds,
-        payout_cmds,
-        plugin_cmds,
-        report_cmds,
-    )
-
-    plugin_cmds.add_plugin_commands(cli)
-
-
-try:
-    _register()
-except KeyboardInterrupt:  # Ctrl-C while the commands' modules import (sympy takes a moment): nothing ran yet
-    sys.stderr.write("interrupted\n")
-    raise SystemExit(EXIT_SIGNAL + signal.SIGINT) from None

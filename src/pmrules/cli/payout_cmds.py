@@ -12,17 +12,18 @@ from rich.table import Table
 
 from pmrules.api import open_workspace
 from pmrules.audit import resolve_rulesets, run_audit
-from pmrules.cli import cli
+from pmrules.cli import cli, plugin_manager
 from pmrules.cli.audit_cmds import render_audit
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
+from pmrules.cli.formats import payout_format_option, registered_formats
 from pmrules.cli.output import Phases, emit, render_table, to_json
 from pmrules.io.atomic import check_output_path, write_atomic
 from pmrules.io.run_manifest import run_manifest
+from pmrules.output_formats import write_output
 from pmrules.payout.compute import COMPONENTS, PayoutRun, compute_payouts
 from pmrules.payout.explain import explain
-from pmrules.payout.formats import to_csv, to_xlsx
 from pmrules.payout.period import Period
-from pmrules.payout.records import payout_document, totals
+from pmrules.payout.records import totals
 
 
 def render_payout(run: PayoutRun, currency: str) -> str:
@@ -104,8 +105,7 @@ def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
 
 @cli.command()
 @click.argument("directory", type=WORKSPACE_DIR)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
-              show_default=True, help="table for people; csv/json/xlsx for payroll and machines.")
+@payout_format_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here atomically, with FILE.manifest.json beside it (hashes of every input).")
 @click.option("--explain", "employee", metavar="EMPLOYEE", default=None,
@@ -126,11 +126,11 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         pmrules payout examples/northwind-bank --format csv --output bonuses.csv
         pmrules payout examples/northwind-bank --explain E012
     """
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx needs --output FILE.xlsx")
+    if registered_formats()[fmt].binary and output is None:
+        raise click.UsageError(registered_formats()[fmt].output_hint())
     with Phases() as phase:
         phase(f"reading {directory}")
-        opened = open_workspace(directory)
+        opened = open_workspace(directory, plugin_manager())
         phase(f"auditing {len(opened.workspace.employees):,} employees' plans and scorecards")
         return _pay(opened, fmt, output, employee, skip_audit, phase)
 
@@ -161,14 +161,7 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
         sys.exit(0)
     phase(f"writing {fmt}")
     currency = ws.manifest.currency
-    if fmt == "json":
-        data: bytes = to_json(payout_document(run, ws.employees_file, audit=audit_record)).encode()
-    elif fmt == "csv":
-        data = to_csv(run)
-    elif fmt == "xlsx":
-        data = to_xlsx(run, currency)
-    else:
-        data = render_payout(run, currency).encode()
+    data = write_output(registered_formats()[fmt], run=run, workspace=ws, currency=currency, audit=audit_record)
     if output is None:
         phase.close()
     emit(data, output, inputs)

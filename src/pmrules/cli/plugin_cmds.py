@@ -40,12 +40,14 @@ def add_plugin_commands(group: click.Group, pm: pluggy.PluginManager | None = No
     try:
         manager = pm or get_plugin_manager()
         added: list[str] = []
+        taken = {*group.commands, *getattr(group, "lazy_commands", ())}  # built-ins not imported yet count too
         for source, scratch in _each_plugin(manager):
             for name, command in scratch.commands.items():
-                if name in group.commands:
+                if name in taken:
                     raise PluginError(f"plugin '{source}' adds the command '{name}', which already exists",
                                       hint="rename the plugin's command", plugin=source)
                 group.add_command(command, name)
+                taken.add(name)
                 added.append(name)
         return added
     except PmrulesError as exc:

@@ -1,1 +1,1 @@
-"""pmrules' own KPIs and rule sets, registered through the same hooks as any third-party plugin."""
+"""pmrules' own KPIs, rule sets, functions and payout formats, registered through the same hooks as any third-party plugin."""

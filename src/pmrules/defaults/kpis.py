@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pmrules.defaults.formats import register_output_formats  # noqa: F401  (the `builtin` plugin also brings the payout formats)
 from pmrules.hookspecs import hookimpl
 
 # (category, unit, description); categories decide controllability: revenue, cost and investment
