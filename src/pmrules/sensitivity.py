@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -24,6 +23,7 @@ from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun, compute_payouts
 from pmrules.payout.exact import decimal_text, exact
 from pmrules.payout.scores import LineResult, curve_of
+from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 
 Lever = tuple[str, str]  # (entity, input)

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from fractions import Fraction
 from typing import Any
 
 from pmrules.api import Opened
@@ -20,6 +19,7 @@ from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import PayoutRun, compute_payouts
 from pmrules.payout.exact import decimal_text
+from pmrules.rational import Fraction
 from pmrules.workspace import Actuals, Workspace
 
 _PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)%$")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
 from pmrules.api import Opened
 from pmrules.audit import run_audit
@@ -18,6 +17,7 @@ from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
 from pmrules.models import Center, ScorecardLine
 from pmrules.payout.compute import PayoutRun, compute_payouts
 from pmrules.payout.exact import exact
+from pmrules.rational import Fraction
 
 CONTROLLABILITY_PREFIX = "controllability."
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from fractions import Fraction
 from html import escape
 
 from pmrules.catalog import FINANCIAL_CATEGORIES
 from pmrules.payout.exact import decimal_text
+from pmrules.rational import Fraction
 from pmrules.report.assets import CSS, JS
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
