@@ -278,11 +278,8 @@ def _value_of(catalog: Any, name: str, values: Mapping[str, Fraction]) -> Fracti
 
 
 def _evaluate(catalog: Any, kpi_id: str, values: Mapping[str, Fraction]) -> Fraction:
-    from pmrules.formula import compile_exact
-
     entry = catalog.kpis[kpi_id]
-    names = sorted(str(s) for s in entry.expr.free_symbols)
-    return compile_exact(entry.expr, names)(*(_value_of(catalog, n, values) for n in names))
+    return entry.exact(*(_value_of(catalog, n, values) for n in entry.arguments))
 
 
 def evaluate_kpi(kpi_id: str, inputs: Mapping[str, Any], plugins: Sequence[PluginLike] = ()) -> Fraction:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
-from pmrules.kpivalues import KpiValues, evaluate_kpis
+from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.models import Employee, Plan
 from pmrules.payout.exact import exact, round_to_quantum
 from pmrules.payout.pool import PoolResult, allocate_pool
