@@ -38,12 +38,12 @@ def suggest(opened: Opened, owner: str) -> list[Suggestion]:
     """Ranked KPIs the centre `owner` may be scored on and that could support its parent's scorecard."""
     ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
-    centers = {c.id: c for c in m.centers}
+    centers = ws.organisation.centers
     if owner not in centers:
         raise InputError(f"--owner: no centre '{owner}'",
                          hint=did_you_mean(owner, centers) or "give a centre id from pmrules.yaml `centers`")
     center = centers[owner]
-    cards = {s.owner: s for s in m.scorecards}
+    cards = ws.organisation.scorecards
     current = {line.kpi for line in cards[owner].kpis} if owner in cards else set()
     if center.parent is not None:
         parent_kpis = [line.kpi for line in cards[center.parent].kpis] if center.parent in cards else []

@@ -121,22 +121,11 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
     manager) share one fact, so a million employees are a few thousand facts.
     """
     m = ws.manifest
-    centers = {c.id: c for c in m.centers}
+    org = ws.organisation
+    centers, cards, plans, depth, root = org.centers, org.scorecards, org.plans, org.depth, org.root
     table = ws.employees
-    cards = {s.owner: s for s in m.scorecards}
-    plans = {p.id: p for p in m.plans}
-    depth: dict[str, int] = {}
-    for c in m.centers:
-        d, node, seen = 0, c, set()
-        while node.parent is not None and node.parent in centers and node.id not in seen:
-            seen.add(node.id)
-            node, d = centers[node.parent], d + 1
-        depth[c.id] = d
-    root = next((c.id for c in m.centers if c.parent is None), None)
-    managers = {c.manager for c in m.centers if c.manager}
     per_center = _counts(table.centers)
     per_plan = _counts(table.plans)
-    children = Counter(c.parent for c in m.centers if c.parent)
     objectives = {o.id for o in m.strategy.objectives}
     facts: list[dict[str, Any]] = []
     where: dict[str, Location] = {}
@@ -152,7 +141,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
     for i, c in enumerate(m.centers):
         add("center", {"id": c.id, "name": c.name, "center_type": c.type, "parent": c.parent, "depth": depth[c.id],
                        "is_root": c.parent is None, "has_scorecard": c.id in cards, "manager": c.manager,
-                       "employees": per_center[c.id], "children": children[c.id]}, ws.locate("centers", i))
+                       "employees": per_center[c.id], "children": len(org.children[c.id])}, ws.locate("centers", i))
 
     supported: Counter[str] = Counter()
     by_kpi: dict[str, dict[str, list[str]]] = {}
@@ -164,7 +153,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
             parent = center_id
         center_type = centers[center_id].type if center_id in centers else None
         owner_depth = depth.get(center_id, 0) + (1 if kind == "employee" else 0)
-        parent_kpis = {line.kpi for line in cards[parent].kpis} if parent in cards else set()
+        parent_kpis = {line.kpi for line in cards[parent].kpis} if parent is not None and parent in cards else set()
         weights = [_exact(line.weight) for line in card.kpis]
         disciplines = sorted({tag for line in card.kpis if (tag := catalog.kpis[line.kpi].definition.discipline)})
         perspectives = [catalog.kpis[line.kpi].definition.perspective for line in card.kpis]
@@ -241,7 +230,7 @@ def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], 
                          "min": None if g.min is None else float(g.min),
                          "max": None if g.max is None else float(g.max)}, ws.locate("plans", i, "gates", k))
 
-    for group in employee_groups(table, set(cards), managers):
+    for group in employee_groups(table, set(cards), set(org.managers)):
         plan = plans[group["plan"]]
         w = plan.components.weights()
         center = group["center"]

@@ -183,10 +183,9 @@ def _days(table: EmployeeTable, start: dt.date, end: dt.date) -> np.ndarray:
 def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], None] | None = None) -> PayoutRun:
     m = ws.manifest
     table = ws.employees
-    cards = {s.owner: s for s in m.scorecards}
-    plans = {p.id: p for p in m.plans}
-    root = next(c.id for c in m.centers if c.parent is None)
-    owners = {c.id for c in m.centers} | set(table.id_list())
+    org = ws.organisation
+    cards, plans, root = org.scorecards, org.plans, org.root
+    owners = set(org.centers) | set(table.id_list())
     requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
     requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
     values = evaluate_kpis(catalog, ws.actuals, sorted(requests))

@@ -6,7 +6,7 @@ controllability matrix without parsing HTML, and keeps the renderer a pure funct
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -100,23 +100,21 @@ def build_report_data(opened: Opened) -> ReportData:
     m = ws.manifest
     audit = run_audit(opened)
     run = compute_payouts(ws, catalog)
-    centers = {c.id: c for c in m.centers}
-    root = next(c.id for c in m.centers if c.parent is None)
-    employees = {e.employee_id: e for e in ws.employees}
-    cards = {s.owner: s for s in m.scorecards}
-    nodes = {c.id: NodeView(c, 0) for c in m.centers}
-    for c in m.centers:
-        if c.parent in nodes:
-            nodes[c.parent].children.append(c.id)
-    for e in ws.employees:
-        if e.center in nodes:
-            nodes[e.center].employees += 1
-    order = _tree_order(root, nodes)
+    org = ws.organisation
+    centers, root, cards = org.centers, org.root, org.scorecards
+    table = ws.employees
+    nodes = {c.id: NodeView(c, org.depth[c.id], children=list(org.children[c.id])) for c in m.centers}
+    for center, count in Counter(table.centers.to_pylist()).items():
+        if center in nodes:
+            nodes[center].employees = count
+    order = list(org.order)
+
+    def employee_center(employee_id: str) -> str | None:
+        position = table.position(employee_id)
+        return None if position is None else table.centers[position].as_py()
 
     def parent_of(owner: str) -> str | None:
-        if owner in centers:
-            return centers[owner].parent
-        return employees[owner].center if owner in employees else None
+        return centers[owner].parent if owner in centers else employee_center(owner)
 
     def anchor_of_support(owner: str, supports: str | None) -> str | None:
         if supports is None:
@@ -141,8 +139,8 @@ def build_report_data(opened: Opened) -> ReportData:
                 by_objective[view.supports.removeprefix("strategy:")].append(view)
         if card.owner in nodes:
             nodes[card.owner].lines = views
-        elif card.owner in employees and employees[card.owner].center in nodes:
-            nodes[employees[card.owner].center].personal[card.owner] = views
+        elif (home := employee_center(card.owner)) in nodes:
+            nodes[home].personal[card.owner] = views
     by_plan: dict[str, list[Decimal]] = defaultdict(list)
     by_center: dict[str, list[Decimal]] = defaultdict(list)
     for p in run.paid:
@@ -153,18 +151,6 @@ def build_report_data(opened: Opened) -> ReportData:
                       controllability_matrix(opened, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},
                       {c: by_center[c] for c in order if c in by_center})
-
-
-def _tree_order(root: str, nodes: dict[str, NodeView]) -> list[str]:
-    """Depth-first, manifest order among siblings; iterative so a deep hierarchy cannot overflow the stack."""
-    order: list[str] = []
-    stack = [(root, 0)]
-    while stack:
-        cid, depth = stack.pop()
-        nodes[cid].depth = depth
-        order.append(cid)
-        stack.extend((child, depth + 1) for child in reversed(nodes[cid].children))
-    return order
 
 
 def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
