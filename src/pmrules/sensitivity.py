@@ -17,7 +17,6 @@ from typing import Any
 
 import sympy
 
-from pmrules.api import Opened
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun, compute_payouts
@@ -152,9 +151,8 @@ def _d_multiplier(payout: EmployeePayout, combine: str, weights: dict[str, Any],
     return exact(weights[component])
 
 
-def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) -> Sensitivity:
+def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRun | None = None) -> Sensitivity:
     """d bonus / d input for every input behind the employee's scorecards and gates."""
-    ws, catalog = opened.workspace, opened.catalog
     run = run or compute_payouts(ws, catalog)
     by_id = {p.employee.employee_id: p for p in run.employees}
     if employee_id not in by_id:

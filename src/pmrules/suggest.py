@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmrules.api import Opened
+from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
+from pmrules.workspace import Workspace
 
 
 @dataclass
@@ -34,9 +35,8 @@ class Suggestion:
                 -len(self.shared_categories), self.kpi)
 
 
-def suggest(opened: Opened, owner: str) -> list[Suggestion]:
+def suggest(ws: Workspace, catalog: Catalog, owner: str) -> list[Suggestion]:
     """Ranked KPIs the centre `owner` may be scored on and that could support its parent's scorecard."""
-    ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
     centers = ws.organisation.centers
     if owner not in centers:

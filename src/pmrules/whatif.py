@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from pmrules.api import Opened
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import PayoutRun, compute_payouts
@@ -133,9 +132,8 @@ def apply_changes(ws: Workspace, catalog: Catalog, changes: Iterable[Change]) ->
     return Actuals(values, dict(actuals.where), actuals.form), applied
 
 
-def what_if(opened: Opened, changes: Iterable[Change]) -> WhatIf:
+def what_if(ws: Workspace, catalog: Catalog, changes: Iterable[Change]) -> WhatIf:
     """Pay the workspace as it is and with the changes, and line the two runs up."""
-    ws, catalog = opened.workspace, opened.catalog
     changed, applied = apply_changes(ws, catalog, changes)
     base = compute_payouts(ws, catalog)
     scenario = compute_payouts(dataclasses.replace(ws, actuals=changed), catalog)

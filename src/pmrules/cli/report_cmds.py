@@ -37,7 +37,7 @@ def report(directory: Path, output: Path | None) -> None:
     opened = open_workspace(directory)
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--output {output}: the report is HTML", hint="name the file report.html")
-    emit(render_report(opened), output, opened.workspace.input_files)
+    emit(render_report(opened.workspace, opened.catalog), output, opened.workspace.input_files)
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
@@ -104,7 +104,7 @@ def whatif(directory: Path, changes: tuple[str, ...], fmt: str, output: Path | N
     parsed = [parse_change(text) for text in changes]
     opened = open_workspace(directory)
     ws = opened.workspace
-    result = what_if(opened, parsed)
+    result = what_if(ws, opened.catalog, parsed)
     if fmt == "json":
         data = to_json(whatif_document(result))
     elif fmt == "csv":
@@ -154,7 +154,7 @@ def sensitivity_cmd(directory: Path, employee: str, fmt: str, output: Path | Non
         pmrules sensitivity examples/northwind-bank --employee E011
     """
     opened = open_workspace(directory)
-    result = sensitivity(opened, employee)
+    result = sensitivity(opened.workspace, opened.catalog, employee)
     ws = opened.workspace
     data = to_json(sensitivity_document(result)) if fmt == "json" else render_sensitivity(result, ws.manifest.currency)
     emit(data, output, ws.input_files)
@@ -185,6 +185,6 @@ def suggest_cmd(directory: Path, owner: str, fmt: str, output: Path | None) -> N
         pmrules suggest examples/northwind-bank --owner harbor
     """
     opened = open_workspace(directory)
-    found = suggest(opened, owner)
+    found = suggest(opened.workspace, opened.catalog, owner)
     data = to_json(suggest_document(owner, found)) if fmt == "json" else render_suggestions(owner, found)
     emit(data, output, opened.workspace.input_files)

@@ -10,14 +10,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pmrules.api import Opened
 from pmrules.audit import run_audit
 from pmrules.audit.run import AuditResult, Finding
-from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
+from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.models import Center, ScorecardLine
 from pmrules.payout.compute import PayoutRun, compute_payouts
 from pmrules.payout.exact import exact
 from pmrules.rational import Fraction
+from pmrules.workspace import Workspace
 
 CONTROLLABILITY_PREFIX = "controllability."
 
@@ -63,7 +63,8 @@ class MatrixCell:
 
 @dataclass
 class ReportData:
-    opened: Opened
+    workspace: Workspace
+    catalog: Catalog
     run: PayoutRun
     audit: AuditResult
     root: str
@@ -94,11 +95,10 @@ def line_anchor(owner: str, position: int) -> str:
     return f"l-{owner}-{position + 1}"
 
 
-def build_report_data(opened: Opened) -> ReportData:
+def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     """Audit and pay the workspace, then arrange the results by centre, objective and category."""
-    ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
-    audit = run_audit(opened)
+    audit = run_audit(ws, catalog)
     run = compute_payouts(ws, catalog)
     org = ws.organisation
     centers, root, cards = org.centers, org.root, org.scorecards
@@ -132,7 +132,7 @@ def build_report_data(opened: Opened) -> ReportData:
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
     for card in m.scorecards:
-        views = [_line_view(opened, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
+        views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
@@ -147,15 +147,15 @@ def build_report_data(opened: Opened) -> ReportData:
         if p.bonus is not None:
             by_plan[p.employee.plan].append(p.bonus)
             by_center[p.employee.center].append(p.bonus)
-    return ReportData(opened, run, audit, root, nodes, order, dict(by_objective),
-                      controllability_matrix(opened, audit.findings, nodes, order),
+    return ReportData(ws, catalog, run, audit, root, nodes, order, dict(by_objective),
+                      controllability_matrix(catalog, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},
                       {c: by_center[c] for c in order if c in by_center})
 
 
-def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
+def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
                supports_anchor: str | None) -> LineView:
-    entry = opened.catalog.kpis.get(line.kpi)
+    entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(owner, line.kpi)
     threshold, target, maximum = _num(line.threshold), _num(line.target), _num(line.maximum)
@@ -165,7 +165,7 @@ def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: Scoreca
                     run.values.problems.get((owner, line.kpi)))
 
 
-def controllability_matrix(opened: Opened, findings: list[Finding], nodes: dict[str, NodeView],
+def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],
                            order: list[str]) -> dict[str, dict[str, MatrixCell]]:
     """Per centre and financial category: does the centre control it, which KPIs read it, which are violations.
 
@@ -173,7 +173,6 @@ def controllability_matrix(opened: Opened, findings: list[Finding], nodes: dict[
     A violation is a `controllability.*` finding on that line; the KPI is marked in the categories its centre
     does not control (or in all its financial categories if a local rule flagged it for another reason).
     """
-    catalog = opened.catalog
     flagged: set[tuple[str, str]] = set()
     for f in findings:
         if f.rule.startswith(CONTROLLABILITY_PREFIX) and " / " in f.subject:
