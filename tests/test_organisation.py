@@ -6,7 +6,7 @@ import pytest
 
 from pmrules.models import Manifest
 from pmrules.testing import minimal_manifest, write_workspace
-from pmrules.workspace import load_workspace, organisation
+from pmrules.workspace import load, load_workspace
 from pmrules.workspace.organisation import build_organisation
 
 # corp -> (retail -> (north, south), ops); listed out of tree order on purpose.
@@ -60,8 +60,8 @@ def test_built_once_with_the_workspace(tmp_path, monkeypatch) -> None:
     write_workspace(tmp_path, minimal_manifest(centers=CENTERS), employees=[EMP],
                     actuals={"corp": {"clients_start": "100", "clients_retained": "90"}})
     calls = []
-    real = organisation.build_organisation
-    monkeypatch.setattr(organisation, "build_organisation", lambda m: calls.append(1) or real(m))
+    real = load.build_organisation
+    monkeypatch.setattr(load, "build_organisation", lambda m: calls.append(1) or real(m))
     ws = load_workspace(tmp_path)
     assert len(calls) == 1  # built by the load, not on first use
     assert ws.organisation is ws.organisation

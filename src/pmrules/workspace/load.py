@@ -14,9 +14,8 @@ from pmrules.io import tables as table_files
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, Employee, Manifest
-from pmrules.workspace import organisation as organisation_index
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
-from pmrules.workspace.organisation import Organisation
+from pmrules.workspace.organisation import Organisation, build_organisation
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
@@ -48,7 +47,7 @@ class Workspace:
     @cached_property
     def organisation(self) -> Organisation:
         """The centre tree and id lookups; `load_workspace` builds it once, right after the checks pass."""
-        return organisation_index.build_organisation(self.manifest)
+        return build_organisation(self.manifest)
 
 
 def load_workspace(directory: str | Path) -> Workspace:
