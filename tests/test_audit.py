@@ -59,7 +59,8 @@ def messy(directory: Path, rulesets: list[str] | None = None, files: dict[str, s
 
 
 def audit(directory: Path, pm: Any) -> AuditResult:
-    return run_audit(open_workspace(directory, pm=pm))
+    opened = open_workspace(directory, pm=pm)
+    return run_audit(opened.workspace, opened.catalog)
 
 
 def rules_of(result: AuditResult) -> set[str]:

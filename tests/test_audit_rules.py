@@ -239,7 +239,8 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
 
 
 def audit(directory: Path, pm: Any = None) -> list[Finding]:
-    return run_audit(open_workspace(directory, pm=pm)).findings
+    opened = open_workspace(directory, pm=pm)
+    return run_audit(opened.workspace, opened.catalog).findings
 
 
 def rule_ids(path: Path) -> list[str]:

@@ -57,14 +57,15 @@ def payout(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
     monkeypatch.setenv("PMRULES_LOAD_PLUGINS", "")
     real = cmds.run_audit
     try:
-        real(open_workspace(WORKSPACES / "curve-segments", get_plugin_manager(entry_points=False)))
+        opened = open_workspace(WORKSPACES / "curve-segments", get_plugin_manager(entry_points=False))
+        real(opened.workspace, opened.catalog)
     except PmrulesError:
         class NoAudit:
             counts = {"error": 0, "warning": 0, "info": 0}
             errors: list[object] = []
             rulesets: list[object] = []
 
-        monkeypatch.setattr(cmds, "run_audit", lambda opened: NoAudit())
+        monkeypatch.setattr(cmds, "run_audit", lambda *args: NoAudit())
 
     def run(*args: str | Path) -> Result:
         return CliRunner().invoke(cli, ["payout", *map(str, args)])

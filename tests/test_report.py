@@ -10,10 +10,17 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pmrules.api import open_workspace
+from pmrules.catalog import Catalog
 from pmrules.cli import cli
 from pmrules.report import attainment, build_report_data, render_report
+from pmrules.workspace import Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-bank"
+
+
+def _open(directory: Path) -> tuple[Workspace, Catalog]:
+    opened = open_workspace(directory)
+    return opened.workspace, opened.catalog
 
 
 def _copy(tmp_path: Path, replacements: list[tuple[str, str]] = (), append: str = "") -> Path:  # type: ignore[assignment]
@@ -41,7 +48,7 @@ def test_attainment_colours_and_mirror() -> None:
 
 
 def test_report_shows_every_part_and_is_self_contained() -> None:
-    html = render_report(open_workspace(EXAMPLE))
+    html = render_report(*_open(EXAMPLE))
     for part in ('id="strategy"', 'id="cascade"', 'id="matrix"', 'id="findings"', 'id="payouts"', 'id="q"',
                  "Retain 90% of existing clients", "@media print", "<svg", "<details class=n"):
         assert part in html, part
@@ -62,14 +69,14 @@ def test_report_shows_every_part_and_is_self_contained() -> None:
 
 
 def test_report_is_deterministic() -> None:
-    assert render_report(open_workspace(EXAMPLE)) == render_report(open_workspace(EXAMPLE))
+    assert render_report(*_open(EXAMPLE)) == render_report(*_open(EXAMPLE))
 
 
 def test_untrusted_text_is_escaped(tmp_path: Path) -> None:
     evil = "<script>alert('x')</script> & \"Co\""
     ws = _copy(tmp_path, [("name: Mill Road Branch,", f"name: '{evil.replace(chr(39), chr(39) * 2)}',"),
                           ('statement: "Retain 90% of existing clients"', 'statement: "<img src=x onerror=alert(1)>"')])
-    html = render_report(open_workspace(ws))
+    html = render_report(*_open(ws))
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Co&quot;" in html
     assert html.count("<script>") == 1  # ours only
@@ -80,12 +87,12 @@ def test_controllability_violation_is_marked(tmp_path: Path) -> None:
                            "supports: roi}", "- {kpi: roi, weight: 0.5, threshold: 0.10, target: 0.12, maximum: 0.15, "
                            "supports: roi}")])
     opened = open_workspace(ws)
-    data = build_report_data(opened)
+    data = build_report_data(opened.workspace, opened.catalog)
     assert any(f.rule.startswith("controllability.") and f.subject == "north / roi" for f in data.audit.findings)
     cell = data.matrix["north"]["investment"]
     assert cell.violations == ("roi",) and not cell.controls
     assert data.matrix["corp"]["investment"].violations == () and data.matrix["corp"]["investment"].controls
-    html = render_report(opened)
+    html = render_report(opened.workspace, opened.catalog)
     assert "<td class=bad>✗ roi</td>" in html
     assert "controllability.profit-centre-investment-kpi" in html  # the finding, with its location
     assert re.search(r"<code>[^<]*pmrules\.yaml:\d+</code>", html)
@@ -93,7 +100,7 @@ def test_controllability_violation_is_marked(tmp_path: Path) -> None:
 
 def test_pool_is_drawn_against_the_total(tmp_path: Path) -> None:
     ws = _copy(tmp_path, append='\npool: {amount: "400000.00"}\n')
-    html = render_report(open_workspace(ws))
+    html = render_report(*_open(ws))
     assert 'aria-label="total against the pool"' in html
     assert "USD 400,000.00" in html and "450,075.77" in html
 

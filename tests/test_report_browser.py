@@ -49,7 +49,8 @@ def _require_browser() -> None:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_text(render_report(open_workspace(EXAMPLE)), encoding="utf-8")
+    opened = open_workspace(EXAMPLE)
+    path.write_text(render_report(opened.workspace, opened.catalog), encoding="utf-8")
     return path
 
 

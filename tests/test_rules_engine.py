@@ -255,3 +255,10 @@ def test_long_in_list() -> None:
     rules = [make_rule({"id": "in", "fact": "line", "when": when})]
     fact_list = [{"id": f"f{i}", "kind": "line", "s1": f"cc-{i * 7}"} for i in range(100)]
     assert evaluate(rules, fact_list) == oracle([{"id": "in", "fact": "line", "when": when}], fact_list)
+
+
+def test_every_rule_the_language_admits_fits_one_engine_ruleset() -> None:
+    from pmrules.rules.engine import MAX_FIRINGS_PER_RULESET
+    from pmrules.rules.language import MAX_ALTERNATIVES
+
+    assert MAX_ALTERNATIVES <= MAX_FIRINGS_PER_RULESET < 64

@@ -25,7 +25,7 @@ def test_suggestions_are_allowed_new_and_supportive(owner: str) -> None:
     current = {line.kpi for line in cards[owner].kpis}
     parent = ({line.kpi for line in cards[center.parent].kpis} if center.parent
               else {o.kpi for o in m.strategy.objectives})
-    found = suggest(opened, owner)
+    found = suggest(opened.workspace, opened.catalog, owner)
     assert found
     for s in found:
         entry = opened.catalog.kpis[s.kpi]
@@ -41,13 +41,14 @@ def test_suggestions_are_allowed_new_and_supportive(owner: str) -> None:
 
 def test_cost_centre_gets_no_revenue_or_investment_kpi() -> None:
     opened = open_workspace(EXAMPLE)
-    for s in suggest(opened, "hr"):
+    for s in suggest(opened.workspace, opened.catalog, "hr"):
         assert not {"revenue", "investment"} & set(opened.catalog.kpis[s.kpi].financial_categories)
 
 
 def test_unknown_owner() -> None:
     with pytest.raises(InputError, match="did you mean 'harbor'"):
-        suggest(open_workspace(EXAMPLE), "harbour")
+        opened = open_workspace(EXAMPLE)
+        suggest(opened.workspace, opened.catalog, "harbour")
 
 
 def test_cli() -> None:

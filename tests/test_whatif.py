@@ -40,7 +40,7 @@ def test_parse_change_rejects(text: str) -> None:
 def test_no_change_reproduces_the_payout_exactly() -> None:
     opened = open_workspace(EXAMPLE)
     payout = compute_payouts(opened.workspace, opened.catalog, Period.of(opened.workspace.manifest), opened.workspace.employees)
-    result = what_if(opened, [])
+    result = what_if(opened.workspace, opened.catalog, [])
     assert [d.after for d in result.employees] == [p.bonus for p in payout.employees]
     assert all(d.before == d.after and not d.changed for d in result.employees)
     assert result.total_after == payout.total == Decimal("450075.77")
@@ -50,7 +50,7 @@ def test_no_change_reproduces_the_payout_exactly() -> None:
 def test_relative_and_absolute_changes_are_exact_and_leave_the_workspace_alone() -> None:
     opened = open_workspace(EXAMPLE)
     before = {e: dict(v) for e, v in opened.workspace.actuals.values.items()}
-    result = what_if(opened, [parse_change("harbor.revenue=+5%"), parse_change("it.actual_costs=-2%"),
+    result = what_if(opened.workspace, opened.catalog, [parse_change("harbor.revenue=+5%"), parse_change("it.actual_costs=-2%"),
                               parse_change("corp.clients_retained=230000")])
     assert [a.after for a in result.applied] == [Decimal("22575000"), Decimal("9408000"), Decimal(230000)]
     assert opened.workspace.actuals.values == before
@@ -69,13 +69,13 @@ def test_relative_and_absolute_changes_are_exact_and_leave_the_workspace_alone()
 def test_unknown_names_suggest_the_closest() -> None:
     opened = open_workspace(EXAMPLE)
     with pytest.raises(InputError) as err:
-        what_if(opened, [parse_change("harbr.revenue=+5%")])
+        what_if(opened.workspace, opened.catalog, [parse_change("harbr.revenue=+5%")])
     assert "did you mean 'harbor'" in str(err.value)
     with pytest.raises(InputError) as err:
-        what_if(opened, [parse_change("harbor.revenu=+5%")])
+        what_if(opened.workspace, opened.catalog, [parse_change("harbor.revenu=+5%")])
     assert "did you mean 'revenue'" in str(err.value)
     with pytest.raises(InputError, match="no value for 'invested_capital'"):
-        what_if(opened, [parse_change("harbor.invested_capital=+5%")])
+        what_if(opened.workspace, opened.catalog, [parse_change("harbor.invested_capital=+5%")])
 
 
 def test_cli_formats_and_errors(tmp_path: Path) -> None:

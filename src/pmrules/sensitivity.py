@@ -13,17 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from pmrules.api import Opened
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
+from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 
 Lever = tuple[str, str]  # (entity, input)
@@ -152,20 +151,17 @@ def _d_multiplier(payout: EmployeePayout, combine: str, weights: dict[str, Any],
     return exact(weights[component])
 
 
-def sensitivity(opened: Opened, employee_id: str, run: PayoutRun | None = None) -> Sensitivity:
+def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRun | None = None) -> Sensitivity:
     """d bonus / d input for every input behind the employee's scorecards and gates."""
-    ws, catalog = opened.workspace, opened.catalog
-    m = ws.manifest
-    run = run or compute_payouts(ws, catalog, Period.of(m), ws.employees)
+    run = run or compute_payouts(ws, catalog, Period.of(ws.manifest), ws.employees)
     by_id = {p.employee.employee_id: p for p in run.employees}
     if employee_id not in by_id:
         raise InputError(f"no employee '{employee_id}'",
                          hint=did_you_mean(employee_id, by_id) or "give an employee_id from employees.csv")
     me = by_id[employee_id]
-    centers = {c.id: c for c in m.centers}
-    plans = {p.id: p for p in m.plans}
-    root = next(c.id for c in m.centers if c.parent is None)
-    cards = {s.owner for s in m.scorecards}
+    org = ws.organisation
+    centers, plans, root = org.centers, org.plans, org.root
+    cards = set(org.scorecards)
     derivs = _Derivatives(catalog)
     center_type = centers[me.employee.center].type
     notes: list[str] = []

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmrules.api import Opened
+from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
+from pmrules.workspace import Workspace
 
 
 @dataclass
@@ -34,16 +35,15 @@ class Suggestion:
                 -len(self.shared_categories), self.kpi)
 
 
-def suggest(opened: Opened, owner: str) -> list[Suggestion]:
+def suggest(ws: Workspace, catalog: Catalog, owner: str) -> list[Suggestion]:
     """Ranked KPIs the centre `owner` may be scored on and that could support its parent's scorecard."""
-    ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
-    centers = {c.id: c for c in m.centers}
+    centers = ws.organisation.centers
     if owner not in centers:
         raise InputError(f"--owner: no centre '{owner}'",
                          hint=did_you_mean(owner, centers) or "give a centre id from pmrules.yaml `centers`")
     center = centers[owner]
-    cards = {s.owner: s for s in m.scorecards}
+    cards = ws.organisation.scorecards
     current = {line.kpi for line in cards[owner].kpis} if owner in cards else set()
     if center.parent is not None:
         parent_kpis = [line.kpi for line in cards[center.parent].kpis] if center.parent in cards else []

@@ -22,7 +22,6 @@ import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ import pluggy
 from ruamel.yaml import YAML
 
 from pmrules.errors import EvaluationError, PluginError, PmrulesError, did_you_mean, raise_all
+from pmrules.models import EMPLOYEE_COLUMNS
+from pmrules.rational import Fraction
 
 __all__ = [
     "MINIMAL_MANIFEST",
@@ -43,8 +44,6 @@ __all__ = [
 
 PluginLike = types.ModuleType | str | object
 
-EMPLOYEE_COLUMNS = ["employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct", "start_date",
-                    "end_date", "individual_rating"]
 
 MINIMAL_MANIFEST: dict[str, Any] = {
     "version": 1,
@@ -279,11 +278,8 @@ def _value_of(catalog: Any, name: str, values: Mapping[str, Fraction]) -> Fracti
 
 
 def _evaluate(catalog: Any, kpi_id: str, values: Mapping[str, Fraction]) -> Fraction:
-    from pmrules.formula import compile_exact
-
     entry = catalog.kpis[kpi_id]
-    names = sorted(str(s) for s in entry.expr.free_symbols)
-    return compile_exact(entry.expr, names)(*(_value_of(catalog, n, values) for n in names))
+    return entry.exact(*(_value_of(catalog, n, values) for n in entry.arguments))
 
 
 def evaluate_kpi(kpi_id: str, inputs: Mapping[str, Any], plugins: Sequence[PluginLike] = ()) -> Fraction:

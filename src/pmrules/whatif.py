@@ -11,13 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from fractions import Fraction
 from typing import Any
 
-from pmrules.api import Opened
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal
+from pmrules.rational import Fraction
 from pmrules.workspace import Actuals, Workspace
 
 _PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)%$")
@@ -131,9 +130,8 @@ def apply_changes(ws: Workspace, catalog: Catalog, changes: Iterable[Change]) ->
     return Actuals(values, dict(actuals.where), actuals.form), applied
 
 
-def what_if(opened: Opened, changes: Iterable[Change], period: Period | None = None) -> WhatIf:
+def what_if(ws: Workspace, catalog: Catalog, changes: Iterable[Change], period: Period | None = None) -> WhatIf:
     """Pay the workspace as it is and with the changes, and line the two runs up (the manifest's period by default)."""
-    ws, catalog = opened.workspace, opened.catalog
     changed, applied = apply_changes(ws, catalog, changes)
     period = Period.of(ws.manifest) if period is None else period
     base = compute_payouts(ws, catalog, period, ws.employees)

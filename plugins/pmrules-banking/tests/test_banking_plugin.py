@@ -64,9 +64,9 @@ def _branch_workspace(tmp_path, branch_kpi):
 @pytest.mark.parametrize(("branch_kpi", "fires"), [("retention_rate", True), ("cross_sell_ratio", False)])
 def test_branch_without_leading_indicator_is_flagged(tmp_path, branch_kpi, fires):
     opened = open_workspace(_branch_workspace(tmp_path, branch_kpi), plugin_manager(pmrules_banking))
-    rules = {f.rule: f for f in run_audit(opened).findings}
+    rules = {f.rule: f for f in run_audit(opened.workspace, opened.catalog).findings}
     assert ("banking.branch-needs-leading-indicator" in rules) is fires
     if fires:
         assert rules["banking.branch-needs-leading-indicator"].subject == "harbor"
-        assert "north" not in {f.subject for f in run_audit(opened).findings
+        assert "north" not in {f.subject for f in run_audit(opened.workspace, opened.catalog).findings
                                if f.rule == "banking.branch-needs-leading-indicator"}

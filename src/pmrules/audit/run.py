@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmrules.api import Opened
 from pmrules.audit.facts import FACT_SCHEMA, build_facts
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
 from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, evaluate, load_ruleset, render_message
+from pmrules.workspace import Workspace
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -86,13 +86,12 @@ def load_registered(catalog: Catalog) -> dict[str, RuleSet]:
     return found
 
 
-def resolve_rulesets(opened: Opened) -> list[RuleSet]:
+def resolve_rulesets(ws: Workspace, catalog: Catalog) -> list[RuleSet]:
     """The workspace's `rulesets:` (built-in/plugin names or paths inside the workspace), in order.
 
     Without a `rulesets:` key: every registered rule set plus the workspace's own `rulesets/*.yaml`.
     """
-    ws = opened.workspace
-    registered = load_registered(opened.catalog)
+    registered = load_registered(catalog)
     schema = fact_schema()
     if "rulesets" not in ws.manifest.model_fields_set:
         local = sorted((ws.root / "rulesets").glob("*.yaml"))
@@ -137,12 +136,12 @@ def _subject(fact: dict[str, Any]) -> str:
     return str(fact["id"])
 
 
-def run_audit(opened: Opened, rulesets: list[RuleSet] | None = None) -> AuditResult:
+def run_audit(ws: Workspace, catalog: Catalog, rulesets: list[RuleSet] | None = None) -> AuditResult:
     """Findings sorted by severity, then subject; each evaluation has its own engine state."""
     started = time.perf_counter()
-    rulesets = resolve_rulesets(opened) if rulesets is None else rulesets
+    rulesets = resolve_rulesets(ws, catalog) if rulesets is None else rulesets
     in_force = combine_rulesets(rulesets)
-    facts, where = build_facts(opened.workspace, opened.catalog)
+    facts, where = build_facts(ws, catalog)
     by_key = {(f["kind"], str(f["id"])): f for f in facts}
     findings = []
     for match in evaluate(in_force.active, facts):

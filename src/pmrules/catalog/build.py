@@ -5,6 +5,7 @@ from __future__ import annotations
 import graphlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import pluggy
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from pmrules.catalog.controllability import financial, scorable_by
 from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
-from pmrules.formula import BUILTIN_FUNCTIONS, FormulaFunction, parse_formula
+from pmrules.formula import BUILTIN_FUNCTIONS, ExactFormula, FormulaFunction, compile_exact, parse_formula
 from pmrules.models import InputDef, KpiDef
 from pmrules.plugins import DEFAULT_PLUGINS, PluginInfo, call_with_source, plugin_infos
 from pmrules.workspace import Workspace
@@ -52,6 +53,16 @@ class KpiEntry:
     @property
     def where(self) -> str:
         return str(self.location) if self.location else f"plugin '{self.source}', KPI '{self.id}'"
+
+    @cached_property
+    def arguments(self) -> tuple[str, ...]:
+        """The names the formula reads (inputs and KPIs), sorted: the argument order of `exact`."""
+        return tuple(sorted(str(s) for s in self.expr.free_symbols))
+
+    @cached_property
+    def exact(self) -> ExactFormula:
+        """The formula over Fractions, compiled on first use and then kept: once per catalog, not per run."""
+        return compile_exact(self.expr, self.arguments)
 
 
 @dataclass

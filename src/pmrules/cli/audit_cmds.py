@@ -55,7 +55,7 @@ def audit(directory: Path, fmt: str, output: Path | None, fail_on: str) -> None:
         pmrules audit examples/northwind-bank --format json --output audit.json
     """
     opened = open_workspace(directory)
-    result = run_audit(opened)
+    result = run_audit(opened.workspace, opened.catalog)
     text = to_json(result.document()) if fmt == "json" else render_audit(result)
     emit(text, output, [*opened.workspace.input_files, *(Path(r.path) for r in result.rulesets)])
     limit = SEVERITY_ORDER[fail_on]
@@ -73,7 +73,7 @@ def rules(directory: Path | None, fmt: str) -> None:
     """
     if directory is not None:
         opened = open_workspace(directory)
-        rulesets = resolve_rulesets(opened)
+        rulesets = resolve_rulesets(opened.workspace, opened.catalog)
     else:
         rulesets = list(load_registered(build_catalog(get_plugin_manager())).values())
     in_force = combine_rulesets(rulesets)

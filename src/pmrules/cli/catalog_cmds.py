@@ -126,7 +126,7 @@ def validate(directory: Path) -> None:
     from pmrules.audit import resolve_rulesets
 
     opened = open_workspace(directory)
-    rulesets = resolve_rulesets(opened)
+    rulesets = resolve_rulesets(opened.workspace, opened.catalog)
     ws = opened.workspace
     m = ws.manifest
     click.echo(

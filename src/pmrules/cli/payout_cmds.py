@@ -139,12 +139,12 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
          phase: Phases) -> None:
     ws = opened.workspace
     audit_record: dict[str, Any] = {"skipped": skip_audit}
-    rulesets = resolve_rulesets(opened)
+    rulesets = resolve_rulesets(ws, opened.catalog)
     inputs = [*ws.input_files, *(Path(r.path) for r in rulesets)]
     if output is not None:
         check_output_path(output, inputs)
     if not skip_audit:
-        audit = run_audit(opened, rulesets)
+        audit = run_audit(ws, opened.catalog, rulesets)
         audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
     if not skip_audit and audit.errors:
         phase.close()

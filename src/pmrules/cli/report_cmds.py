@@ -15,7 +15,7 @@ from pmrules.cli import cli
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
 from pmrules.cli.output import emit, format_option, output_option, render_table, to_json
 from pmrules.errors import InputError
-from pmrules.payout.exact import decimal_text
+from pmrules.payout import format_decimal
 from pmrules.report import render_report
 from pmrules.sensitivity import Sensitivity, sensitivity, sensitivity_document
 from pmrules.suggest import Suggestion, suggest, suggest_document
@@ -37,7 +37,7 @@ def report(directory: Path, output: Path | None) -> None:
     opened = open_workspace(directory)
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--output {output}: the report is HTML", hint="name the file report.html")
-    emit(render_report(opened), output, opened.workspace.input_files)
+    emit(render_report(opened.workspace, opened.catalog), output, opened.workspace.input_files)
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
@@ -59,8 +59,8 @@ def render_whatif(result: WhatIf, currency: str) -> str:
         for column in ("owner", "kpi", "before", "after"):
             kpis.add_column(column, justify="right" if column in ("before", "after") else "left")
         for owner, kpi, value_before, value_after in result.kpis:
-            kpis.add_row(owner, kpi, "" if value_before is None else decimal_text(value_before, 6),
-                         "" if value_after is None else decimal_text(value_after, 6))
+            kpis.add_row(owner, kpi, "" if value_before is None else format_decimal(value_before, 6),
+                         "" if value_after is None else format_decimal(value_after, 6))
         text += render_table(kpis)
     moved = [d for d in result.employees if d.changed]
     people = Table(title=f"Bonuses that moved ({len(moved)} of {len(result.employees)}, {currency})")
@@ -104,7 +104,7 @@ def whatif(directory: Path, changes: tuple[str, ...], fmt: str, output: Path | N
     parsed = [parse_change(text) for text in changes]
     opened = open_workspace(directory)
     ws = opened.workspace
-    result = what_if(opened, parsed)
+    result = what_if(ws, opened.catalog, parsed)
     if fmt == "json":
         data = to_json(whatif_document(result))
     elif fmt == "csv":
@@ -154,7 +154,7 @@ def sensitivity_cmd(directory: Path, employee: str, fmt: str, output: Path | Non
         pmrules sensitivity examples/northwind-bank --employee E011
     """
     opened = open_workspace(directory)
-    result = sensitivity(opened, employee)
+    result = sensitivity(opened.workspace, opened.catalog, employee)
     ws = opened.workspace
     data = to_json(sensitivity_document(result)) if fmt == "json" else render_sensitivity(result, ws.manifest.currency)
     emit(data, output, ws.input_files)
@@ -185,6 +185,6 @@ def suggest_cmd(directory: Path, owner: str, fmt: str, output: Path | None) -> N
         pmrules suggest examples/northwind-bank --owner harbor
     """
     opened = open_workspace(directory)
-    found = suggest(opened, owner)
+    found = suggest(opened.workspace, opened.catalog, owner)
     data = to_json(suggest_document(owner, found)) if fmt == "json" else render_suggestions(owner, found)
     emit(data, output, opened.workspace.input_files)

@@ -213,7 +213,26 @@ class _Emitter:
         raise FormulaError(f"{type(e).__name__} cannot be computed exactly", formula=str(e))
 
 
-def compile_exact(expr: sympy.Expr, names: Sequence[str]) -> Callable[..., Fraction]:
+class ExactFormula:
+    """A formula compiled to Python over Fractions, for payouts: call it with one value per name, in order."""
+
+    def __init__(self, names: tuple[str, ...], source: str, function: Callable[..., Fraction]) -> None:
+        self.names = names
+        self.source = source
+        self._function = function
+
+    def __call__(self, *values: Fraction | int | float | Decimal) -> Fraction:
+        names = self.names
+        if len(values) != len(names):
+            raise TypeError(f"expected {len(names)} values ({', '.join(names)}), got {len(values)}")
+        try:
+            result = self._function(*[v if type(v) is Fraction else _to_fraction(n, v) for n, v in zip(names, values)])
+        except ZeroDivisionError:
+            raise EvaluationError("division by zero") from None
+        return result if type(result) is Fraction else Fraction(result)
+
+
+def compile_exact(expr: sympy.Expr, names: Sequence[str]) -> ExactFormula:
     """Exact evaluator over Fractions (ints, Decimals and finite floats are converted), for payouts.
 
     Division by zero and non-finite intermediate values raise EvaluationError.
@@ -231,20 +250,7 @@ def compile_exact(expr: sympy.Expr, names: Sequence[str]) -> Callable[..., Fract
         exec(compile(source, "<pmrules formula>", "exec"), namespace)
     except (RecursionError, SyntaxError, MemoryError) as exc:
         raise FormulaError(f"the formula is too deeply nested to compile ({type(exc).__name__})") from None
-    function: Callable[..., Fraction] = namespace["_formula"]
-
-    def evaluate(*values: Fraction | int | float) -> Fraction:
-        if len(values) != len(names):
-            raise TypeError(f"expected {len(names)} values ({', '.join(names)}), got {len(values)}")
-        try:
-            result = function(*[v if type(v) is Fraction else _to_fraction(n, v) for n, v in zip(names, values)])
-        except ZeroDivisionError:
-            raise EvaluationError("division by zero") from None
-        return result if type(result) is Fraction else Fraction(result)
-
-    evaluate.names = names  # type: ignore[attr-defined]
-    evaluate.source = source  # type: ignore[attr-defined]
-    return evaluate
+    return ExactFormula(names, source, namespace["_formula"])
 
 
 def _to_fraction(name: str, value: object) -> Fraction:

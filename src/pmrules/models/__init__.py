@@ -17,9 +17,16 @@ from pmrules.models.manifest import (
     ScorecardLine,
     Strategy,
 )
-from pmrules.models.tables import Employee
+from pmrules.models.tables import (
+    EMPLOYEE_COLUMNS,
+    EMPLOYEE_OPTIONAL,
+    EMPLOYEE_REQUIRED,
+    MAX_TARGET_BONUS_PCT,
+    Employee,
+)
 
 __all__ = [
+    "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef",
     "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
 ]

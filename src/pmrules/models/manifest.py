@@ -22,7 +22,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def decimal_text(value: str, what: str) -> Decimal:
+def parse_decimal(value: str, what: str) -> Decimal:
     """Money and quanta are written as quoted decimal text so no binary float touches them."""
     try:
         number = Decimal(value)
@@ -148,7 +148,7 @@ class Rounding(Model):
     @field_validator("quantum")
     @classmethod
     def _quantum(cls, value: str) -> str:
-        number = decimal_text(value, "rounding.quantum")
+        number = parse_decimal(value, "rounding.quantum")
         if number <= 0:
             raise ValueError("rounding.quantum must be positive, like \"0.01\"")
         return value
@@ -162,7 +162,7 @@ class Pool(Model):
     @field_validator("amount")
     @classmethod
     def _amount(cls, value: str) -> str:
-        if decimal_text(value, "pool.amount") < 0:
+        if parse_decimal(value, "pool.amount") < 0:
             raise ValueError("pool.amount must not be negative")
         return value
 

@@ -7,6 +7,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The columns of employees.csv, in their canonical order; both readers and the test kit use these.
+EMPLOYEE_REQUIRED = ("employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct")
+EMPLOYEE_OPTIONAL = ("start_date", "end_date", "individual_rating")
+EMPLOYEE_COLUMNS = EMPLOYEE_REQUIRED + EMPLOYEE_OPTIONAL
+# target_bonus_pct is a fraction of salary; above this it is surely a percentage typed as a number.
+MAX_TARGET_BONUS_PCT = 3
+
 
 class Employee(BaseModel):
     """One row of employees.csv; money and percentages are Decimals read from their text."""
@@ -18,7 +25,7 @@ class Employee(BaseModel):
     center: str
     plan: str
     base_salary: Decimal = Field(ge=0)
-    target_bonus_pct: Decimal = Field(ge=0, le=10, description="a fraction: 0.10 means 10%")
+    target_bonus_pct: Decimal = Field(ge=0, le=MAX_TARGET_BONUS_PCT, description="a fraction: 0.10 means 10%")
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     individual_rating: int | None = None

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
-from pmrules.kpivalues import KpiValues, evaluate_kpis
+from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.models import Employee, Manifest, Plan
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
@@ -183,10 +183,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     m = ws.manifest
     table = employees
     actuals = ws.actuals if actuals is None else actuals
-    cards = {s.owner: s for s in m.scorecards}
-    plans = {p.id: p for p in m.plans}
-    root = next(c.id for c in m.centers if c.parent is None)
-    owners = {c.id for c in m.centers} | set(table.id_list())
+    org = ws.organisation
+    cards, plans, root = org.scorecards, org.plans, org.root
+    owners = set(org.centers) | set(table.id_list())
     requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
     requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
     values = evaluate_kpis(catalog, actuals, sorted(requests))

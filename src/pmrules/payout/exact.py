@@ -36,7 +36,3 @@ def format_decimal(value: Fraction, places: int = 10) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-# The old name, kept only for cli/report_cmds.py (outside this change); remove once it imports format_decimal.
-decimal_text = format_decimal

@@ -65,7 +65,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
                          or "give an employee_id from employees.csv")
     p = found[0]
     e = p.employee
-    plan = next(pl for pl in ws.manifest.plans if pl.id == e.plan)
+    plan = ws.organisation.plans[e.plan]
     weights = plan.components.weights()
     curve = curve_of(plan)
     components = []
@@ -74,8 +74,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
             continue
         record: dict[str, Any] = {"component": component, "weight": _num(weights[component]),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
-        root = next(c.id for c in ws.manifest.centers if c.parent is None)
-        owner = {"corporate": root, "unit": e.center, "individual": e.employee_id}[component]
+        owner = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}[component]
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
             record["lines"] = _scorecard_trail(ws, catalog, run, scored)

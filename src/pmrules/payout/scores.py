@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pmrules.kpivalues import KpiValues
+from pmrules.catalog.values import KpiValues
 from pmrules.models import Gate, Plan, Scorecard
 from pmrules.payout.curve import Breakpoints, curve_segment, line_factor
 from pmrules.payout.exact import exact

@@ -6,18 +6,18 @@ controllability matrix without parsing HTML, and keeps the renderer a pure funct
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
-from pmrules.api import Opened
 from pmrules.audit import run_audit
 from pmrules.audit.run import AuditResult, Finding
-from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES
+from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.models import Center, ScorecardLine
 from pmrules.payout import PayoutRun, Period, compute_payouts
 from pmrules.payout.exact import exact
+from pmrules.rational import Fraction
+from pmrules.workspace import Workspace
 
 CONTROLLABILITY_PREFIX = "controllability."
 
@@ -63,7 +63,8 @@ class MatrixCell:
 
 @dataclass
 class ReportData:
-    opened: Opened
+    workspace: Workspace
+    catalog: Catalog
     run: PayoutRun
     audit: AuditResult
     root: str
@@ -94,29 +95,26 @@ def line_anchor(owner: str, position: int) -> str:
     return f"l-{owner}-{position + 1}"
 
 
-def build_report_data(opened: Opened) -> ReportData:
+def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     """Audit and pay the workspace, then arrange the results by centre, objective and category."""
-    ws, catalog = opened.workspace, opened.catalog
     m = ws.manifest
-    audit = run_audit(opened)
+    audit = run_audit(ws, catalog)
     run = compute_payouts(ws, catalog, Period.of(m), ws.employees)
-    centers = {c.id: c for c in m.centers}
-    root = next(c.id for c in m.centers if c.parent is None)
-    employees = {e.employee_id: e for e in ws.employees}
-    cards = {s.owner: s for s in m.scorecards}
-    nodes = {c.id: NodeView(c, 0) for c in m.centers}
-    for c in m.centers:
-        if c.parent in nodes:
-            nodes[c.parent].children.append(c.id)
-    for e in ws.employees:
-        if e.center in nodes:
-            nodes[e.center].employees += 1
-    order = _tree_order(root, nodes)
+    org = ws.organisation
+    centers, root, cards = org.centers, org.root, org.scorecards
+    table = ws.employees
+    nodes = {c.id: NodeView(c, org.depth[c.id], children=list(org.children[c.id])) for c in m.centers}
+    for center, count in Counter(table.centers.to_pylist()).items():
+        if center in nodes:
+            nodes[center].employees = count
+    order = list(org.order)
+
+    def employee_center(employee_id: str) -> str | None:
+        position = table.position(employee_id)
+        return None if position is None else table.centers[position].as_py()
 
     def parent_of(owner: str) -> str | None:
-        if owner in centers:
-            return centers[owner].parent
-        return employees[owner].center if owner in employees else None
+        return centers[owner].parent if owner in centers else employee_center(owner)
 
     def anchor_of_support(owner: str, supports: str | None) -> str | None:
         if supports is None:
@@ -134,42 +132,30 @@ def build_report_data(opened: Opened) -> ReportData:
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
     for card in m.scorecards:
-        views = [_line_view(opened, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
+        views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
                 by_objective[view.supports.removeprefix("strategy:")].append(view)
         if card.owner in nodes:
             nodes[card.owner].lines = views
-        elif card.owner in employees and employees[card.owner].center in nodes:
-            nodes[employees[card.owner].center].personal[card.owner] = views
+        elif (home := employee_center(card.owner)) in nodes:
+            nodes[home].personal[card.owner] = views
     by_plan: dict[str, list[Decimal]] = defaultdict(list)
     by_center: dict[str, list[Decimal]] = defaultdict(list)
     for p in run.paid:
         if p.bonus is not None:
             by_plan[p.employee.plan].append(p.bonus)
             by_center[p.employee.center].append(p.bonus)
-    return ReportData(opened, run, audit, root, nodes, order, dict(by_objective),
-                      controllability_matrix(opened, audit.findings, nodes, order),
+    return ReportData(ws, catalog, run, audit, root, nodes, order, dict(by_objective),
+                      controllability_matrix(catalog, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},
                       {c: by_center[c] for c in order if c in by_center})
 
 
-def _tree_order(root: str, nodes: dict[str, NodeView]) -> list[str]:
-    """Depth-first, manifest order among siblings; iterative so a deep hierarchy cannot overflow the stack."""
-    order: list[str] = []
-    stack = [(root, 0)]
-    while stack:
-        cid, depth = stack.pop()
-        nodes[cid].depth = depth
-        order.append(cid)
-        stack.extend((child, depth + 1) for child in reversed(nodes[cid].children))
-    return order
-
-
-def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
+def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
                supports_anchor: str | None) -> LineView:
-    entry = opened.catalog.kpis.get(line.kpi)
+    entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(owner, line.kpi)
     threshold, target, maximum = _num(line.threshold), _num(line.target), _num(line.maximum)
@@ -179,7 +165,7 @@ def _line_view(opened: Opened, run: PayoutRun, owner: str, j: int, line: Scoreca
                     run.values.problems.get((owner, line.kpi)))
 
 
-def controllability_matrix(opened: Opened, findings: list[Finding], nodes: dict[str, NodeView],
+def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],
                            order: list[str]) -> dict[str, dict[str, MatrixCell]]:
     """Per centre and financial category: does the centre control it, which KPIs read it, which are violations.
 
@@ -187,7 +173,6 @@ def controllability_matrix(opened: Opened, findings: list[Finding], nodes: dict[
     A violation is a `controllability.*` finding on that line; the KPI is marked in the categories its centre
     does not control (or in all its financial categories if a local rule flagged it for another reason).
     """
-    catalog = opened.catalog
     flagged: set[tuple[str, str]] = set()
     for f in findings:
         if f.rule.startswith(CONTROLLABILITY_PREFIX) and " / " in f.subject:

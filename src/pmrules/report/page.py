@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from fractions import Fraction
 from html import escape
 
 from pmrules.catalog import FINANCIAL_CATEGORIES
 from pmrules.payout import format_decimal
+from pmrules.rational import Fraction
 from pmrules.report.assets import CSS, JS
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
@@ -31,7 +31,7 @@ def num(value: Fraction | None) -> str:
 
 
 def render_page(data: ReportData) -> str:
-    m = data.opened.workspace.manifest
+    m = data.workspace.manifest
     title = f"{m.workspace} — {data.run.period.id}"
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -46,7 +46,7 @@ def render_page(data: ReportData) -> str:
 
 
 def _header(data: ReportData, title: str) -> str:
-    m = data.opened.workspace.manifest
+    m = data.workspace.manifest
     run = data.run
     lines = [line for node in data.nodes.values() for line in _all_lines(node)]
     colours = {s: sum(1 for line in lines if line.status == s) for s in STATUS_WORDS}
@@ -80,7 +80,7 @@ def _all_lines(node: NodeView) -> Iterable[LineView]:
 
 
 def _strategy(data: ReportData) -> str:
-    m = data.opened.workspace.manifest
+    m = data.workspace.manifest
     rows = []
     for o in m.strategy.objectives:
         value = data.run.values.get(data.root, o.kpi) if o.kpi else None
@@ -206,7 +206,7 @@ def _summary(values: list[Decimal], currency: str) -> str:
 
 
 def _payouts(data: ReportData) -> str:
-    m = data.opened.workspace.manifest
+    m = data.workspace.manifest
     run = data.run
     cur = m.currency
     out = ['<section id="payouts"><h2>Payouts</h2>']

@@ -36,18 +36,20 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
+from numbers import Rational
 from typing import Any
 
 import durable_rules_engine as _dre
 
 from pmrules.errors import RuleError
-from pmrules.rules.language import AllOf, AnyOf, Rule, iter_leaves
+from pmrules.rules.language import MAX_ALTERNATIVES, AllOf, AnyOf, Rule, alternatives, iter_leaves
 
 MAX_RULES_PER_RULESET = 200  # 512+ per ruleset hangs the engine
 MAX_CONJUNCTS = 5_000
 MAX_NESTED = 12  # the engine refuses an $and holding 15+ nested $or (error 113)
-MAX_ALTERNATIVES_PER_RULESET = 62  # + the catch-all stays below the engine's 64 per fact
+# Activations one fact may cause in one ruleset: + the catch-all stays below the engine's 64. A rule's
+# own limit (language.MAX_ALTERNATIVES) is lower, so every rule fits in one ruleset.
+MAX_FIRINGS_PER_RULESET = 62
 MAX_PROPERTIES = 28  # engine limit is 32 per fact, including id and k
 MAX_STRING_CHARS = 8_000  # hex doubles it; the engine keeps value lengths in 16 bits
 BATCH = 1_000
@@ -73,7 +75,7 @@ def _category(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, int | float | Decimal | Fraction):
+    if isinstance(value, int | float | Decimal | Rational):
         return "number"
     if isinstance(value, str):
         return "str"
@@ -243,31 +245,14 @@ def _limit_nesting(tests: Conjunct) -> list[Conjunct]:
     return [flat for v in values for flat in _limit_nesting(rest + (("=", key, v),))]
 
 
-def _firings(node: Any) -> int:
-    """At most how many conjuncts of a condition one fact can satisfy (`in` values exclude each other)."""
-    if node is None:
-        return 1
-    if isinstance(node, AnyOf):
-        return sum(_firings(item) for item in node.any)
-    count = 1
-    if isinstance(node, AllOf):
-        for item in node.all:
-            count *= _firings(item)
-        return count
-    for _, ops in node.root.items():
-        for op, _value in ops.given():
-            count *= 2 if op == "not_contains" else 1
-    return count
-
-
 def _chunks(rules: Sequence[Rule], compiler: _Compiler) -> list[_Chunk]:
     chunks: list[_Chunk] = []
     current = _Chunk()
     for index, rule in enumerate(rules):
-        bound = _firings(rule.when)
-        if bound > MAX_ALTERNATIVES_PER_RULESET:
+        bound = alternatives(rule.when)
+        if bound > MAX_ALTERNATIVES:
             raise RuleError(
-                f"rule '{rule.id}' can hold in {bound} ways at once; the engine allows {MAX_ALTERNATIVES_PER_RULESET}",
+                f"rule '{rule.id}' can hold in {bound} ways at once; the engine allows {MAX_ALTERNATIVES}",
                 location=rule.location,
             )
         for tests in compiler.conjuncts(rule):
@@ -278,7 +263,7 @@ def _chunks(rules: Sequence[Rule], compiler: _Compiler) -> list[_Chunk]:
             if current.units and (
                 len(current.units) >= MAX_RULES_PER_RULESET
                 or len(set(current.props) | keys) > MAX_PROPERTIES
-                or sum(current.firings.values()) + firing > MAX_ALTERNATIVES_PER_RULESET
+                or sum(current.firings.values()) + firing > MAX_FIRINGS_PER_RULESET
             ):
                 chunks.append(current)
                 current = _Chunk()

@@ -47,7 +47,8 @@ from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 MAX_RULESET_BYTES = 1_000_000
 MAX_REGEX_CHARS = 200
 MAX_REGEX_REPEATS = 3
-# The engine fires once per satisfied `any` branch and fails above 64 firings per fact.
+# The engine fires once per satisfied `any` branch and fails above 64 firings per fact; the one
+# per-rule limit, checked at load time and again by the engine wrapper (which packs rules by it).
 MAX_ALTERNATIVES = 48
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 IMPLICIT_FIELDS = ("id", "kind")

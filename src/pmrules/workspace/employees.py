@@ -20,18 +20,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from pmrules.errors import Location
-from pmrules.models import Employee
+from pmrules.models import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
 
 NO_DATE = np.iinfo(np.int32).min
 NO_RATING = np.iinfo(np.int32).min
 EPOCH = dt.date(1970, 1, 1)
-COLUMNS = ["employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct", "start_date", "end_date",
-           "individual_rating"]
-REQUIRED = COLUMNS[:6]
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _INT = r"^[+-]?[0-9]+$"
-MAX_TARGET_BONUS_PCT = 3
 
 
 def day_number(date: dt.date | None) -> int:
@@ -125,11 +121,11 @@ def read_employees_fast(path: Path, display: str) -> EmployeeTable | None:
         data = path.read_bytes()
         raw_lines = _physical_lines(data)
         table = pcsv.read_csv(pa.BufferReader(data), convert_options=pcsv.ConvertOptions(
-            column_types={name: pa.string() for name in COLUMNS}, strings_can_be_null=False))
+            column_types={name: pa.string() for name in EMPLOYEE_COLUMNS}, strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError):
         return None
     header = table.column_names
-    if not set(REQUIRED) <= set(header) or not set(header) <= set(COLUMNS) or len(set(header)) != len(header):
+    if not set(EMPLOYEE_REQUIRED) <= set(header) or not set(header) <= set(EMPLOYEE_COLUMNS) or len(set(header)) != len(header):
         return None
     if raw_lines != table.num_rows + 1 or table.num_rows == 0:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,6 +15,7 @@ from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, Employee, Manifest
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
+from pmrules.workspace.organisation import Organisation, build_organisation
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
@@ -41,6 +43,11 @@ class Workspace:
 
     def display(self, relative: str) -> str:
         return str(self.root / relative)
+
+    @cached_property
+    def organisation(self) -> Organisation:
+        """The centre tree and id lookups; `load_workspace` builds it once, right after the checks pass."""
+        return build_organisation(self.manifest)
 
 
 def load_workspace(directory: str | Path) -> Workspace:
@@ -106,6 +113,7 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     raise_all(errors)
     workspace = Workspace(root, manifest, index, employees, str(employees_path), actuals, files)
     raise_all(check_structure(workspace))
+    _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
-from pmrules.models import Employee
+from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
 from pmrules.workspace.cells import CellError, parse_date, parse_decimal, parse_int
-
-EMPLOYEE_REQUIRED = ["employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct"]
-EMPLOYEE_OPTIONAL = ["start_date", "end_date", "individual_rating"]
-MAX_TARGET_BONUS_PCT = Decimal(3)
 
 
 @dataclass
@@ -28,10 +25,10 @@ class Actuals:
         return self.values.get(entity, {}).get(name)
 
 
-def _check_header(table: Table, required: list[str], optional: list[str]) -> dict[str, int]:
+def _check_header(table: Table, required: Sequence[str], optional: Sequence[str]) -> dict[str, int]:
     header = table.header
     missing = [name for name in required if name not in header]
-    extra = [name for name in header if name not in required + optional]
+    extra = [name for name in header if name not in (*required, *optional)]
     dupes = sorted({name for name in header if header.count(name) > 1})
     problems = []
     if missing:
@@ -44,7 +41,7 @@ def _check_header(table: Table, required: list[str], optional: list[str]) -> dic
         raise InputError(
             "; ".join(problems),
             location=table.location(),
-            hint=f"the header must be {','.join(required + optional)}",
+            hint=f"the header must be {','.join((*required, *optional))}",
         )
     return {name: header.index(name) for name in header}
 
@@ -89,7 +86,7 @@ def read_employees(table: Table) -> list[Employee]:
             if pct < 0 or pct > MAX_TARGET_BONUS_PCT:
                 raise CellError(
                     f"target_bonus_pct is {pct}",
-                    "it is a fraction of salary between 0 and 3: write 0.10 for 10% (10 would mean 1000%)",
+                    f"it is a fraction of salary between 0 and {MAX_TARGET_BONUS_PCT}: write 0.10 for 10% (10 would mean 1000%)",
                 )
             start = parse_date(cell("start_date"), "start_date") if cell("start_date") else None
             end = parse_date(cell("end_date"), "end_date") if cell("end_date") else None

@@ -1,0 +1,219 @@
+"""One small builder per fact kind; `build_facts` runs them in manifest order.
+
+Every derived value is computed here, so rules only compare. A builder returns the fact (without
+`kind`; fields that are None are left out, i.e. absent) and where in the workspace it came from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pmrules.audit.facts.groups import employee_groups, value_counts
+from pmrules.catalog import Catalog
+from pmrules.catalog.controllability import uncontrolled
+from pmrules.errors import Location
+from pmrules.models import Center, Gate, Objective, Plan, Scorecard, ScorecardLine
+from pmrules.rational import Fraction
+from pmrules.workspace import Organisation, Workspace
+
+STRATEGY_PREFIX = "strategy:"
+WEIGHT_TOLERANCE = Fraction(1, 10**9)
+Built = tuple[dict[str, Any], Location]
+
+
+def _exact(value: float | int) -> Fraction:
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _ordered(direction: str, a: float, b: float, c: float) -> bool:
+    return a < b < c if direction == "higher" else a > b > c
+
+
+def _strategy_target(supports: str | None) -> str | None:
+    """The objective id a `supports: strategy:<id>` names, else None."""
+    return supports[len(STRATEGY_PREFIX):] if supports and supports.startswith(STRATEGY_PREFIX) else None
+
+
+@dataclass
+class FactContext:
+    """What several builders read, computed once per audit."""
+
+    ws: Workspace
+    catalog: Catalog
+    org: Organisation
+    per_center: Counter[str]
+    per_plan: Counter[str]
+    supported: Counter[str]  # objective id -> scorecard lines that support it
+    _inputs_by_category: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ws: Workspace, catalog: Catalog) -> FactContext:
+        objectives = {o.id for o in ws.manifest.strategy.objectives}
+        supported = Counter(target for card in ws.manifest.scorecards for line in card.kpis
+                            if (target := _strategy_target(line.supports)) in objectives)
+        return cls(ws, catalog, ws.organisation, value_counts(ws.employees.centers),
+                   value_counts(ws.employees.plans), supported)
+
+    def owner(self, owner_id: str) -> tuple[str, str, str | None]:
+        """(owner kind, the owner's centre, its parent): a centre's parent centre, or an employee's centre."""
+        if owner_id in self.org.centers:
+            return "center", owner_id, self.org.centers[owner_id].parent
+        table = self.ws.employees
+        center_id = table.centers[table.position(owner_id)].as_py()
+        return "employee", center_id, center_id
+
+    def inputs_by_category(self, kpi: str) -> dict[str, list[str]]:
+        if kpi not in self._inputs_by_category:
+            entry = self.catalog.kpis[kpi]
+            self._inputs_by_category[kpi] = {
+                cat: sorted(n for n in entry.inputs if self.catalog.input_category(n) == cat)
+                for cat in ("revenue", "cost", "investment")}
+        return self._inputs_by_category[kpi]
+
+
+def strategy_fact(ctx: FactContext) -> Built:
+    s = ctx.ws.manifest.strategy
+    return {"id": "strategy", "discipline": s.discipline, "objectives": len(s.objectives)}, ctx.ws.locate("strategy")
+
+
+def center_fact(ctx: FactContext, i: int, c: Center) -> Built:
+    return {"id": c.id, "name": c.name, "center_type": c.type, "parent": c.parent, "depth": ctx.org.depth[c.id],
+            "is_root": c.parent is None, "has_scorecard": c.id in ctx.org.scorecards, "manager": c.manager,
+            "employees": ctx.per_center[c.id], "children": len(ctx.org.children[c.id])}, ctx.ws.locate("centers", i)
+
+
+def _owner_view(ctx: FactContext, owner_id: str) -> tuple[str, str, str | None, str | None, int]:
+    """(kind, centre, parent, centre type, depth) of a scorecard owner; an employee sits below its centre."""
+    kind, center_id, parent = ctx.owner(owner_id)
+    center = ctx.org.centers.get(center_id)
+    depth = ctx.org.depth.get(center_id, 0) + (1 if kind == "employee" else 0)
+    return kind, center_id, parent, center.type if center else None, depth
+
+
+def scorecard_fact(ctx: FactContext, i: int, card: Scorecard) -> Built:
+    kind, _, _, center_type, depth = _owner_view(ctx, card.owner)
+    weights = [_exact(line.weight) for line in card.kpis]
+    definitions = [ctx.catalog.kpis[line.kpi].definition for line in card.kpis]
+    disciplines = sorted({d.discipline for d in definitions if d.discipline})
+    return {
+        "id": card.owner, "owner": card.owner, "owner_kind": kind, "owner_center_type": center_type,
+        "depth": depth, "is_root": card.owner == ctx.org.root, "lines": len(card.kpis),
+        "weight_sum": float(sum(weights)), "weights_sum_to_one": abs(sum(weights) - 1) <= WEIGHT_TOLERANCE,
+        "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
+        "financial_lines": sum(d.perspective == "financial" for d in definitions),
+        "kpis": [line.kpi for line in card.kpis], "disciplines": disciplines,
+        "has_discipline_kpi": ctx.ws.manifest.strategy.discipline in disciplines,
+    }, ctx.ws.locate("scorecards", i)
+
+
+def _supports(ctx: FactContext, supports: str | None, parent: str | None) -> tuple[str, bool]:
+    """(kpi | strategy | none, whether it names a KPI on the parent's scorecard or a known objective)."""
+    if supports is None:
+        return "none", False
+    target = _strategy_target(supports)
+    if target is not None:
+        return "strategy", target in {o.id for o in ctx.ws.manifest.strategy.objectives}
+    parent_card = ctx.org.scorecards.get(parent) if parent is not None else None
+    return "kpi", parent_card is not None and supports in {line.kpi for line in parent_card.kpis}
+
+
+def line_fact(ctx: FactContext, i: int, card: Scorecard, j: int, line: ScorecardLine) -> Built:
+    kind, center_id, parent, center_type, depth = _owner_view(ctx, card.owner)
+    entry = ctx.catalog.kpis[line.kpi]
+    kpi = entry.definition
+    by_category = ctx.inputs_by_category(kpi.id)
+    missing = sorted(uncontrolled(center_type, entry.categories)) if center_type else []
+    supports_kind, resolved = _supports(ctx, line.supports, parent)
+    targets = (line.threshold, line.target, line.maximum)
+    has_targets = all(t is not None for t in targets)
+    return {
+        "id": f"{card.owner}#{j + 1}", "owner": card.owner, "owner_kind": kind, "owner_center": center_id,
+        "owner_center_type": center_type, "depth": depth, "is_root_owner": card.owner == ctx.org.root,
+        "parent_owner": parent, "kpi": kpi.id, "kpi_source": entry.source, "inputs": list(entry.inputs),
+        "categories": list(entry.categories), "financial_categories": list(entry.financial_categories),
+        "uncontrolled_categories": missing,
+        "uncontrolled_inputs": sorted(n for cat in missing for n in by_category[cat]),
+        "revenue_inputs": by_category["revenue"], "cost_inputs": by_category["cost"],
+        "investment_inputs": by_category["investment"], "perspective": kpi.perspective,
+        "direction": kpi.direction, "discipline": kpi.discipline, "weight": float(line.weight),
+        "threshold": line.threshold, "target": line.target, "maximum": line.maximum, "has_targets": has_targets,
+        "targets_ordered": has_targets and _ordered(kpi.direction, *targets),  # type: ignore[arg-type]
+        "supports": line.supports, "has_supports": line.supports is not None, "supports_kind": supports_kind,
+        "supports_resolved": resolved,
+    }, ctx.ws.locate("scorecards", i, "kpis", j)
+
+
+def objective_fact(ctx: FactContext, i: int, o: Objective) -> Built:
+    return ({"id": o.id, "statement": o.statement, "kpi": o.kpi, "supporting_lines": ctx.supported[o.id]},
+            ctx.ws.locate("strategy", "objectives", i))
+
+
+def plan_fact(ctx: FactContext, i: int, p: Plan) -> Built:
+    w = p.components.weights()
+    total = sum(_exact(v) for v in w.values())
+    curve = p.curve
+    return {
+        "id": p.id, "components": sorted(w), "combine": p.combine,
+        "corporate_weight": float(w.get("corporate", 0)), "unit_weight": float(w.get("unit", 0)),
+        "individual_weight": float(w.get("individual", 0)), "weight_sum": float(total),
+        "weights_sum_to_one": abs(total - 1) <= WEIGHT_TOLERANCE, "has_unit_component": "unit" in w,
+        "curve_threshold": float(curve.threshold), "curve_target": float(curve.target),
+        "curve_maximum": float(curve.maximum), "curve_ordered": 0 <= curve.threshold <= curve.target <= curve.maximum,
+        "cap": None if p.cap is None else float(p.cap), "has_cap": p.cap is not None,
+        "cap_below_target": p.cap is not None and p.cap < curve.target, "gates": len(p.gates),
+        "employees": ctx.per_plan[p.id], "has_ratings": bool(p.individual_ratings),
+    }, ctx.ws.locate("plans", i)
+
+
+def gate_fact(ctx: FactContext, i: int, p: Plan, k: int, g: Gate) -> Built:
+    return {"id": f"{p.id}#gate{k + 1}", "plan": p.id, "owner": g.owner, "kpi": g.kpi,
+            "owner_exists": g.owner in ctx.org.centers or ctx.ws.employees.position(g.owner) is not None,
+            "kpi_exists": g.kpi in ctx.catalog.kpis, "min": None if g.min is None else float(g.min),
+            "max": None if g.max is None else float(g.max)}, ctx.ws.locate("plans", i, "gates", k)
+
+
+def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
+    plan = ctx.org.plans[group["plan"]]
+    w = plan.components.weights()
+    center = group["center"]
+    return {
+        **{k: v for k, v in group.items() if k != "first"},
+        "center_type": ctx.org.centers[center].type, "center_has_scorecard": center in ctx.org.scorecards,
+        "plan_needs_individual": "individual" in w, "plan_needs_unit": "unit" in w,
+        "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
+    }, ctx.ws.employees.location(group["first"])
+
+
+def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
+    """Every fact with its kind, in manifest order (a scorecard before its lines, a plan before its gates)."""
+    m = ctx.ws.manifest
+    built = [("strategy", strategy_fact(ctx))]
+    built += [("center", center_fact(ctx, i, c)) for i, c in enumerate(m.centers)]
+    for i, card in enumerate(m.scorecards):
+        built.append(("scorecard", scorecard_fact(ctx, i, card)))
+        built += [("line", line_fact(ctx, i, card, j, line)) for j, line in enumerate(card.kpis)]
+    built += [("objective", objective_fact(ctx, i, o)) for i, o in enumerate(m.strategy.objectives)]
+    for i, p in enumerate(m.plans):
+        built.append(("plan", plan_fact(ctx, i, p)))
+        built += [("gate", gate_fact(ctx, i, p, k, g)) for k, g in enumerate(p.gates)]
+    groups = employee_groups(ctx.ws.employees, set(ctx.org.scorecards), set(ctx.org.managers))
+    built += [("employee", employee_fact(ctx, group)) for group in groups]
+    return built
+
+
+def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], dict[str, Location]]:
+    """Facts (each with `kind` and unique `id`) and where each came from, keyed `kind:id`.
+
+    Employees who are alike in everything a rule can see (plan, centre, rating given, own scorecard,
+    manager) share one fact, so a million employees are a few thousand facts.
+    """
+    facts: list[dict[str, Any]] = []
+    where: dict[str, Location] = {}
+    for kind, (fact, location) in _all_facts(FactContext.of(ws, catalog)):
+        fact = {k: v for k, v in fact.items() if v is not None}
+        fact["kind"] = kind
+        facts.append(fact)
+        where[f"{kind}:{fact['id']}"] = location
+    return facts, where
