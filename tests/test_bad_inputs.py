@@ -154,12 +154,123 @@ def ruleset_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         handle.write("# padding\n" * 1_000)
 
 
+# links and special files (issue 18, class 2): built here, never committed, so a checkout cannot
+# follow them; whatever they point at must not reach the output
+SHADOW_LINE = "root:$6$s3cr3t$hash:19000:0:99999:7:::\n"
+
+
+def _outside(ws: Path, name: str, text: str) -> Path:
+    folder = ws.parent / "outside"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def _link(path: Path, target: Path | str) -> None:
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    path.symlink_to(target)
+
+
+def link_actuals_proc_environ(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("no /proc on this system")
+    monkeypatch.setenv("PMRULES_ALLOW_OUTSIDE_LINKS", "1")  # /proc is refused even then
+    _link(ws / "actuals.csv", "/proc/self/environ")
+
+
+def link_employees_outside(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _link(ws / "employees.csv", _outside(ws, "shadow", SHADOW_LINE))
+
+
+def link_employees_outside_allowed(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMRULES_ALLOW_OUTSIDE_LINKS", "1")
+    _link(ws / "employees.csv", _outside(ws, "employees.csv", (BASE / "employees.csv").read_text()))
+
+
+def link_manifest_outside(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _link(ws / "pmrules.yaml", _outside(ws, "pmrules.yaml", (BASE / "pmrules.yaml").read_text()))
+
+
+def _list_rulesets(ws: Path, entries: str) -> None:
+    manifest = ws / "pmrules.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("rulesets: [alignment, compensation, controllability]", f"rulesets: [{entries}]"))
+
+
+def link_ruleset_outside(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _list_rulesets(ws, "alignment, rulesets/local.yaml")
+    (ws / "rulesets").mkdir()
+    _link(ws / "rulesets" / "local.yaml", _outside(ws, "shadow", SHADOW_LINE))
+
+
+def link_rulesets_folder_outside(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _list_rulesets(ws, "alignment, rulesets/local.yaml")
+    _outside(ws, "local.yaml", SHADOW_LINE)
+    _link(ws / "rulesets", ws.parent / "outside")
+
+
+def link_ruleset_listed_outside(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _list_rulesets(ws, "alignment, mine.yaml")
+    _link(ws / "mine.yaml", _outside(ws, "shadow", SHADOW_LINE))
+
+
+def link_inside_accepted(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (ws / "data").mkdir()
+    (ws / "actuals.csv").rename(ws / "data" / "actuals.csv")
+    _link(ws / "actuals.csv", Path("data") / "actuals.csv")
+
+
+def link_actuals_device(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _link(ws / "actuals.csv", "/dev/zero")
+
+
+def link_actuals_dev_stdin(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMRULES_ALLOW_OUTSIDE_LINKS", "1")
+    _link(ws / "actuals.csv", "/dev/stdin")
+
+
+def link_loop(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _link(ws / "actuals.csv", "actuals.csv")
+
+
+def fifo_employees(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (ws / "employees.csv").unlink()
+    os.mkfifo(ws / "employees.csv")
+
+
+def fifo_manifest(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (ws / "pmrules.yaml").unlink()
+    os.mkfifo(ws / "pmrules.yaml")
+
+
+# outputs onto inputs and special files (issue 18, class 5)
+def output_fifo(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(ws / "pipe.csv")
+
+
+def output_link_to_input(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _link(ws / "link.csv", "employees.csv")
+
+
+def output_hardlink_to_input(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    os.link(ws / "employees.csv", ws / "hard.csv")
+
+
+def output_manifest_is_folder(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (ws / "res.csv.manifest.json").mkdir()
+
+
 SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     f.__name__: f for f in (
         xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
         yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, yaml_deep_block_nesting,
         yaml_deep_flow_nesting_within_parser_limit, csv_oversized, employees_oversized, formula_too_long,
         formula_too_many_terms, ruleset_oversized,
+        link_actuals_proc_environ, link_employees_outside, link_employees_outside_allowed, link_manifest_outside,
+        link_ruleset_outside, link_rulesets_folder_outside, link_ruleset_listed_outside, link_inside_accepted,
+        link_actuals_device, link_actuals_dev_stdin, link_loop, fifo_employees, fifo_manifest,
+        output_fifo, output_link_to_input, output_hardlink_to_input, output_manifest_is_folder,
     )
 }
 

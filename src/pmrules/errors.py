@@ -70,6 +70,10 @@ class EvaluationError(PmrulesError):
     """A value that cannot be computed (missing input, zero divisor) for a given owner."""
 
 
+class OutputError(PmrulesError):
+    """An output that must not or cannot be written: an input, a special file, a full or read-only disk."""
+
+
 class ErrorGroup(PmrulesError):
     """Several problems found at once, so a user fixes a file in one pass."""
 

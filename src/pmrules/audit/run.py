@@ -10,7 +10,9 @@ from typing import Any
 from pmrules.audit.facts import FACT_SCHEMA, build_facts
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
+from pmrules.io.inputs import workspace_file
 from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, evaluate, load_ruleset, render_message
+from pmrules.safetext import excerpt
 from pmrules.workspace import Workspace
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -95,7 +97,8 @@ def resolve_rulesets(ws: Workspace, catalog: Catalog) -> list[RuleSet]:
     schema = fact_schema()
     if "rulesets" not in ws.manifest.model_fields_set:
         local = sorted((ws.root / "rulesets").glob("*.yaml"))
-        return [*registered.values(), *(load_ruleset(p, schema=schema, source="workspace") for p in local)]
+        return [*registered.values(),
+                *(load_ruleset(workspace_file(ws.root, p), schema=schema, source="workspace") for p in local)]
     chosen: list[RuleSet] = []
     errors: list[PmrulesError] = []
     listed: dict[str, int] = {}
@@ -109,12 +112,14 @@ def resolve_rulesets(ws: Workspace, catalog: Catalog) -> list[RuleSet]:
         if entry.endswith((".yaml", ".yml")) or "/" in entry:
             path = ws.root / entry
             if Path(entry).is_absolute() or ".." in Path(entry).parts:
-                errors.append(InputError(f"rule set path {entry!r} must be inside the workspace", location=where))
-            elif not path.is_file():
-                errors.append(InputError(f"rule set file {entry!r} not found", location=where,
+                errors.append(InputError(f"rule set path {excerpt(entry)} must be inside the workspace",
+                                         location=where))
+            elif not path.exists() and not path.is_symlink():
+                errors.append(InputError(f"rule set file {excerpt(entry)} not found", location=where,
                                          hint=f"create {path} or fix the path"))
             else:
                 try:
+                    workspace_file(ws.root, path, location=where)
                     chosen.append(load_ruleset(path, schema=schema, source="workspace"))
                 except PmrulesError as exc:
                     errors.append(exc)

@@ -17,6 +17,7 @@ from pmrules.errors import FormulaError, InputError, Location, PluginError, Pmru
 from pmrules.formula import BUILTIN_FUNCTIONS, ExactFormula, FormulaFunction, compile_exact, parse_formula
 from pmrules.models import InputDef, KpiDef
 from pmrules.plugins import DEFAULT_PLUGINS, PluginInfo, call_with_source, plugin_infos
+from pmrules.safetext import excerpt
 from pmrules.workspace import Workspace
 
 WORKSPACE_SOURCE = "workspace"
@@ -322,7 +323,7 @@ def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesErro
     for (entity, name), where in sorted(workspace.actuals.where.items(), key=lambda kv: kv[1]):
         if name not in catalog.inputs and name not in reported:
             reported.add(name)
-            errors.append(InputError(f"unknown input '{name}' (for '{entity}')", location=where,
+            errors.append(InputError(f"unknown input {excerpt(name)} (for {excerpt(entity)})", location=where,
                                      hint=did_you_mean(name, catalog.inputs)
                                      or "declare it under `inputs:` in pmrules.yaml with its category"))
     return errors

@@ -18,6 +18,9 @@ import click
 
 from pmrules import __version__
 from pmrules.errors import PmrulesError
+from pmrules.io.inputs import ALLOW_ENV
+from pmrules.io.inputs import allow_outside_links as outside_links
+from pmrules.safetext import printable
 
 if TYPE_CHECKING:
     import pluggy
@@ -153,7 +156,7 @@ class PmrulesGroup(LazyGroup):
             if ctx.meta.get("pmrules.debug"):
                 raise
             for line in exc.lines():
-                click.echo(f"error: {line}", err=True)
+                click.echo(f"error: {printable(line)}", err=True)
             sys.exit(EXIT_INVALID)
         except KeyboardInterrupt as exc:
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
@@ -170,7 +173,7 @@ class PmrulesGroup(LazyGroup):
         except Exception as exc:
             if ctx.meta.get("pmrules.debug"):
                 raise
-            message = " ".join(str(exc).split())[:500]
+            message = printable(" ".join(str(exc).split())[:500])
             click.echo(f"error: internal error: {type(exc).__name__}: {message} (this is a bug in pmrules; "
                        "rerun with --debug and report it)", err=True)
             sys.exit(EXIT_INTERNAL)
@@ -192,8 +195,10 @@ def _install_sigterm() -> Any:
 @click.group(cls=PmrulesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pmrules")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short error lines.")
+@click.option("--allow-outside-links", is_flag=True, envvar=ALLOW_ENV,
+              help=f"Follow symbolic links from the workspace to files outside it (or {ALLOW_ENV}=1).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, allow_outside_links: bool) -> None:
     """pmrules audits and pays a responsibility-accounting workspace.
 
     A workspace is a folder with pmrules.yaml, employees.csv and actuals.csv
@@ -208,6 +213,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     130/143 interrupted (Ctrl-C / SIGTERM).
     """
     ctx.meta["pmrules.debug"] = debug
+    ctx.with_resource(outside_links(allow_outside_links))
     # A run builds many long-lived objects and few cycles; frequent cyclic collections walked them all
     # again and again (a third of a 1M-employee payout). Collect rarely instead.
     gc.freeze()

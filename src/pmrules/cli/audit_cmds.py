@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pmrules.api import open_workspace
 from pmrules.audit import AuditResult, fact_schema, run_audit
@@ -14,9 +13,11 @@ from pmrules.audit.run import SEVERITY_ORDER, load_registered, resolve_rulesets
 from pmrules.catalog import build_catalog
 from pmrules.cli import cli
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
-from pmrules.cli.output import emit, format_option, output_option, render_table, to_json
+from pmrules.cli.output import emit, format_option, output_option, render_table, run_inputs, to_json
+from pmrules.cli.tables import Table
 from pmrules.plugins import get_plugin_manager
 from pmrules.rules import combine_rulesets
+from pmrules.safetext import printable
 
 
 def render_audit(result: AuditResult) -> str:
@@ -28,10 +29,10 @@ def render_audit(result: AuditResult) -> str:
         table.add_row(f.severity, f.subject, f.message, f.rule, f.location)
     text = render_table(table) if result.findings else "Audit: no findings.\n"
     for override in result.rules.overrides:
-        text += f"note: {override.describe()}\n"
+        text += printable(f"note: {override.describe()}") + "\n"
     names = ", ".join(r.name for r in result.rulesets)
-    text += (f"{len(result.rules.active)} rules from {len(result.rulesets)} rule set(s) ({names}) checked "
-             f"{result.facts} facts in {result.seconds:.2f} s.\n")
+    text += printable(f"{len(result.rules.active)} rules from {len(result.rulesets)} rule set(s) ({names}) "
+                      f"checked {result.facts} facts in {result.seconds:.2f} s.") + "\n"
     return text
 
 
@@ -57,7 +58,7 @@ def audit(directory: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     opened = open_workspace(directory)
     result = run_audit(opened.workspace, opened.catalog)
     text = to_json(result.document()) if fmt == "json" else render_audit(result)
-    emit(text, output, [*opened.workspace.input_files, *(Path(r.path) for r in result.rulesets)])
+    emit(text, output, [*run_inputs(opened), *(Path(r.path) for r in result.rulesets)])
     limit = SEVERITY_ORDER[fail_on]
     sys.exit(1 if any(SEVERITY_ORDER[f.severity] <= limit for f in result.findings) else 0)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pmrules.api import open_workspace
 from pmrules.catalog import Catalog, build_catalog
 from pmrules.cli import cli
-from pmrules.cli.output import emit, format_option, output_option, render_table, to_json
+from pmrules.cli.output import check_output_path, emit, format_option, output_option, render_table, run_inputs, to_json
+from pmrules.cli.tables import Table
 from pmrules.models import Manifest
 from pmrules.plugins import get_plugin_manager
+from pmrules.safetext import printable
 
 WORKSPACE_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -50,10 +51,14 @@ def kpis(directory: Path | None, fmt: str, output: Path | None) -> None:
         pmrules kpis
         pmrules kpis examples/northwind-bank --format json
     """
-    catalog = open_workspace(directory).catalog if directory else build_catalog(get_plugin_manager())
+    opened = open_workspace(directory) if directory else None
+    inputs = run_inputs(opened) if opened is not None else []
+    if output is not None:
+        check_output_path(output, inputs)
+    catalog = opened.catalog if opened is not None else build_catalog(get_plugin_manager())
     records = kpi_records(catalog)
     if fmt == "json":
-        emit(to_json({"kpis": records}), output)
+        emit(to_json({"kpis": records}), output, inputs)
         return
     table = Table(title=f"{len(records)} KPIs", show_lines=False)
     for column in ("id", "formula", "categories", "scorable by", "source"):
@@ -62,7 +67,7 @@ def kpis(directory: Path | None, fmt: str, output: Path | None) -> None:
         source = str(r["source"]) + (f" (replaces {r['replaces']})" if "replaces" in r else "")
         table.add_row(str(r["id"]), str(r["formula"]), ", ".join(r["categories"]),  # type: ignore[arg-type]
                       ", ".join(r["scorable_by"]), source)  # type: ignore[arg-type]
-    emit(render_table(table), output)
+    emit(render_table(table), output, inputs)
 
 
 @cli.command()
@@ -129,8 +134,8 @@ def validate(directory: Path) -> None:
     rulesets = resolve_rulesets(opened.workspace, opened.catalog)
     ws = opened.workspace
     m = ws.manifest
-    click.echo(
+    click.echo(printable(
         f"{m.workspace} {m.period}: valid — {len(m.centers)} centres, {len(m.scorecards)} scorecards, "
         f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available, "
         f"{sum(len(r.rules) for r in rulesets)} rules in {len(rulesets)} rule set(s)"
-    )
+    ))

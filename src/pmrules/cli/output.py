@@ -12,15 +12,29 @@ from typing import Any
 import click
 from rich.console import Console
 
+from pmrules.errors import OutputError
 from pmrules.io.atomic import check_output_path, write_atomic
+from pmrules.io.outputs import STDOUT, workspace_inputs
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="table for people, json for machines (stdout then holds nothing but the JSON).",
 )
+
+
+class OutputPath(click.Path):
+    """A file to write; `-` means stdout (the command then sees None)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == STDOUT:
+            return None
+        return super().convert(value, param, ctx)
+
+
+OUTPUT_PATH = OutputPath(dir_okay=False, path_type=Path)
 output_option = click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Write to this file (atomically: all or nothing) instead of stdout.",
+    "--output", "-o", type=OUTPUT_PATH, default=None,
+    help="Write to this file (atomically: all or nothing) instead of stdout; - is stdout.",
 )
 
 
@@ -33,13 +47,26 @@ def console(stderr: bool = False) -> Console:
 
 
 def emit(text: str | bytes, output: Path | None, inputs: Iterable[Path] = ()) -> None:
-    """Send a rendered result to stdout, or atomically to `output`."""
+    """Send a rendered result to stdout, or atomically to `output` (after the output guard)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     if output is None:
-        click.echo(data, nl=False)
+        try:
+            click.echo(data, nl=False)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # stdout redirected to a full disk, /dev/full, a read-only file
+            raise OutputError(f"cannot write to stdout: {exc.strerror or type(exc).__name__}",
+                              hint="redirect stdout somewhere else, or use --output FILE") from exc
         return
     check_output_path(output, inputs)
     write_atomic(output, data)
+
+
+def run_inputs(opened: Any) -> list[Path]:
+    """The files an `--output` must never overwrite for this workspace: inputs and rule-set files."""
+    ws = opened.workspace
+    declared = ws.manifest.rulesets if "rulesets" in ws.manifest.model_fields_set else None
+    return workspace_inputs(ws.root, ws.input_files, declared)
 
 
 def render_table(table: Any, width: int = 160) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from pmrules.api import open_workspace
 from pmrules.audit import resolve_rulesets, run_audit
@@ -16,14 +15,16 @@ from pmrules.cli import cli, plugin_manager
 from pmrules.cli.audit_cmds import render_audit
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
 from pmrules.cli.formats import payout_format_option, registered_formats
-from pmrules.cli.output import Phases, emit, render_table, to_json
-from pmrules.io.atomic import check_output_path, write_atomic
+from pmrules.cli.output import OUTPUT_PATH, Phases, emit, render_table, run_inputs, to_json
+from pmrules.cli.tables import Table
+from pmrules.io.atomic import check_output_path, write_atomic_many
 from pmrules.io.run_manifest import run_manifest
 from pmrules.output_formats import write_output
 from pmrules.payout.compute import COMPONENTS, PayoutRun, compute_payouts
 from pmrules.payout.explain import explain
 from pmrules.payout.period import Period
 from pmrules.payout.records import totals
+from pmrules.safetext import printable, printable_data
 
 
 def render_payout(run: PayoutRun, currency: str) -> str:
@@ -51,6 +52,10 @@ def render_payout(run: PayoutRun, currency: str) -> str:
         text += (f"Pool {run.pool.amount:,}: bonuses before the pool totalled {run.pool.unscaled_total:,}; "
                  f"scaled pro rata, {run.pool.leftover_units} last unit(s) by largest remainder.\n")
     return text
+
+
+def _manifest_path(output: Path) -> Path:
+    return output.with_name(output.name + ".manifest.json")
 
 
 def _money(text: str) -> str:
@@ -106,8 +111,8 @@ def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
 @cli.command()
 @click.argument("directory", type=WORKSPACE_DIR)
 @payout_format_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here atomically, with FILE.manifest.json beside it (hashes of every input).")
+@click.option("--output", "-o", type=OUTPUT_PATH, default=None,
+              help="Write here atomically, with FILE.manifest.json beside it (hashes of every input); - is stdout.")
 @click.option("--explain", "employee", metavar="EMPLOYEE", default=None,
               help="Print the whole trail behind one employee's bonus instead of the payout.")
 @click.option("--skip-audit", is_flag=True, help="Pay even if the audit finds errors (recorded in the output).")
@@ -140,9 +145,10 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
     ws = opened.workspace
     audit_record: dict[str, Any] = {"skipped": skip_audit}
     rulesets = resolve_rulesets(ws, opened.catalog)
-    inputs = [*ws.input_files, *(Path(r.path) for r in rulesets)]
+    inputs = [*run_inputs(opened), *(Path(r.path) for r in rulesets)]
     if output is not None:
         check_output_path(output, inputs)
+        check_output_path(_manifest_path(output), inputs)
     if not skip_audit:
         audit = run_audit(ws, opened.catalog, rulesets)
         audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
@@ -157,30 +163,31 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
     if employee is not None:
         phase.close()
         trail = explain(ws, opened.catalog, run, employee)
-        emit(to_json(trail) if fmt == "json" else render_explanation(trail), output, inputs)
+        emit(to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)), output, inputs)
         sys.exit(0)
     phase(f"writing {fmt}")
     currency = ws.manifest.currency
     data = write_output(registered_formats()[fmt], run=run, workspace=ws, currency=currency, audit=audit_record)
     if output is None:
         phase.close()
-    emit(data, output, inputs)
-    if output is not None:
+        emit(data, output, inputs)
+    else:
         manifest = run_manifest(
             command="payout", options={"format": fmt, "skip_audit": skip_audit},
             workspace_root=ws.root, inputs=ws.input_files,
             rulesets=[(r.name, r.source, Path(r.path)) for r in rulesets],
             plugins=opened.catalog.plugins, output=output, output_bytes=data)
-        write_atomic(output.with_name(output.name + ".manifest.json"), manifest)
+        write_atomic_many([(output, data), (_manifest_path(output), manifest)])
     phase.close()
     summary = totals(run)
-    click.echo(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
-               f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else ""), err=True)
+    click.echo(printable(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
+                         f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else "")), err=True)
     if run.pool is not None and not run.pool.distributable:
-        click.echo(f"warning: the pool of {currency} {run.pool.amount:,} was not distributed: every bonus is 0 "
-                   "(a failed gate or zero attainment), so there is nothing to scale pro rata", err=True)
+        click.echo(printable(f"warning: the pool of {currency} {run.pool.amount:,} was not distributed: every "
+                             "bonus is 0 (a failed gate or zero attainment), so there is nothing to scale pro rata"),
+                   err=True)
     for p in run.unpaid:
-        click.echo(f"unpaid: {p.employee.employee_id} ({ws.employee_location(p.employee)}): "
-                   f"{'; '.join(p.reasons)}", err=True)
+        click.echo(printable(f"unpaid: {p.employee.employee_id} ({ws.employee_location(p.employee)}): "
+                             f"{'; '.join(p.reasons)}"), err=True)
     sys.exit(1 if run.unpaid else 0)
 

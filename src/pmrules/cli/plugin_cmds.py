@@ -10,6 +10,7 @@ import pluggy
 from pmrules.cli import cli
 from pmrules.errors import PluginError, PmrulesError
 from pmrules.plugins import call_impl, get_plugin_manager
+from pmrules.safetext import printable
 
 
 @cli.command("new-plugin")
@@ -52,7 +53,7 @@ def add_plugin_commands(group: click.Group, pm: pluggy.PluginManager | None = No
         return added
     except PmrulesError as exc:
         for line in exc.lines():
-            click.echo(f"warning: plugin commands not loaded: {line}", err=True)
+            click.echo(printable(f"warning: plugin commands not loaded: {line}"), err=True)
         return []
 
 

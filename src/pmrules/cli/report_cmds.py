@@ -8,15 +8,16 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pmrules.api import open_workspace
 from pmrules.cli import cli
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
-from pmrules.cli.output import emit, format_option, output_option, render_table, to_json
+from pmrules.cli.output import check_output_path, emit, format_option, output_option, render_table, run_inputs, to_json
+from pmrules.cli.tables import Table
 from pmrules.errors import InputError
 from pmrules.payout import format_decimal
 from pmrules.report import render_report
+from pmrules.safetext import printable
 from pmrules.sensitivity import Sensitivity, sensitivity, sensitivity_document
 from pmrules.suggest import Suggestion, suggest, suggest_document
 from pmrules.whatif import CSV_COLUMNS, WhatIf, csv_rows, parse_change, what_if, whatif_document
@@ -37,7 +38,9 @@ def report(directory: Path, output: Path | None) -> None:
     opened = open_workspace(directory)
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--output {output}: the report is HTML", hint="name the file report.html")
-    emit(render_report(opened.workspace, opened.catalog), output, opened.workspace.input_files)
+    if output is not None:
+        check_output_path(output, run_inputs(opened))
+    emit(render_report(opened.workspace, opened.catalog), output, run_inputs(opened))
     if output is not None:
         click.echo(f"report written to {output}", err=True)
 
@@ -79,7 +82,7 @@ def render_whatif(result: WhatIf, currency: str) -> str:
             centres.add_row(center, _money(before), _money(after), f"{after - before:+,}")
     text += render_table(centres, width=80)
     delta = result.total_after - result.total_before
-    return text + f"Total {currency}: {result.total_before:,} -> {result.total_after:,} ({delta:+,})\n"
+    return text + printable(f"Total {currency}: {result.total_before:,} -> {result.total_after:,} ({delta:+,})") + "\n"
 
 
 @cli.command()
@@ -104,6 +107,8 @@ def whatif(directory: Path, changes: tuple[str, ...], fmt: str, output: Path | N
     parsed = [parse_change(text) for text in changes]
     opened = open_workspace(directory)
     ws = opened.workspace
+    if output is not None:
+        check_output_path(output, run_inputs(opened))
     result = what_if(ws, opened.catalog, parsed)
     if fmt == "json":
         data = to_json(whatif_document(result))
@@ -115,7 +120,7 @@ def whatif(directory: Path, changes: tuple[str, ...], fmt: str, output: Path | N
         data = buffer.getvalue()
     else:
         data = render_whatif(result, ws.manifest.currency)
-    emit(data, output, ws.input_files)
+    emit(data, output, run_inputs(opened))
     sys.exit(1 if result.scenario.unpaid else 0)
 
 
@@ -134,7 +139,7 @@ def render_sensitivity(result: Sensitivity, currency: str) -> str:
                       "yes" if e.controllable else "NO", through)
     text = render_table(table, width=200)
     for note in result.notes:
-        text += f"note: {note}\n"
+        text += printable(f"note: {note}") + "\n"
     return text + "per +1%: the bonus change for a 1% rise of that input, all else equal (first order, before rounding).\n"
 
 
@@ -154,10 +159,12 @@ def sensitivity_cmd(directory: Path, employee: str, fmt: str, output: Path | Non
         pmrules sensitivity examples/northwind-bank --employee E011
     """
     opened = open_workspace(directory)
+    if output is not None:
+        check_output_path(output, run_inputs(opened))
     result = sensitivity(opened.workspace, opened.catalog, employee)
     ws = opened.workspace
     data = to_json(sensitivity_document(result)) if fmt == "json" else render_sensitivity(result, ws.manifest.currency)
-    emit(data, output, ws.input_files)
+    emit(data, output, run_inputs(opened))
 
 
 def render_suggestions(owner: str, suggestions: list[Suggestion]) -> str:
@@ -166,7 +173,7 @@ def render_suggestions(owner: str, suggestions: list[Suggestion]) -> str:
         table.add_column(column, overflow="fold")
     for i, s in enumerate(suggestions):
         table.add_row(str(i + 1), s.kpi, s.source, s.discipline or "", ", ".join(s.supports), "; ".join(s.reasons))
-    return render_table(table, width=200) if suggestions else f"No KPI to suggest for {owner}.\n"
+    return render_table(table, width=200) if suggestions else printable(f"No KPI to suggest for {owner}.") + "\n"
 
 
 @cli.command("suggest")
@@ -185,6 +192,8 @@ def suggest_cmd(directory: Path, owner: str, fmt: str, output: Path | None) -> N
         pmrules suggest examples/northwind-bank --owner harbor
     """
     opened = open_workspace(directory)
+    if output is not None:
+        check_output_path(output, run_inputs(opened))
     found = suggest(opened.workspace, opened.catalog, owner)
     data = to_json(suggest_document(owner, found)) if fmt == "json" else render_suggestions(owner, found)
-    emit(data, output, opened.workspace.input_files)
+    emit(data, output, run_inputs(opened))

@@ -18,6 +18,7 @@ import sympy
 
 from pmrules.errors import FormulaError, Location, did_you_mean
 from pmrules.formula.functions import BUILTIN_FUNCTIONS, NAME_PATTERN, FormulaFunction
+from pmrules.safetext import excerpt
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ class _Parser:
         try:
             decimal = Decimal(source.replace("_", ""))
         except InvalidOperation:
-            self.fail(f"the number {source!r} cannot be read", node)
+            self.fail(f"the number {excerpt(source)} cannot be read", node)
         digits = len(decimal.as_tuple().digits)
         if not decimal.is_finite() or value != value or abs(value) == float("inf") \
                 or abs(decimal.adjusted()) > limits.max_constant_digits:

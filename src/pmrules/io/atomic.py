@@ -7,44 +7,78 @@ KeyboardInterrupt and the CLI's SIGTERM; only SIGKILL or a power cut can leave o
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pmrules.errors import InputError
+from pmrules.errors import Location, OutputError
+from pmrules.io.outputs import check_output_path
 
+__all__ = ["check_output_path", "write_atomic", "write_atomic_many"]
 
-def check_output_path(target: Path, inputs: Iterable[Path] = ()) -> None:
-    """Refuse an output path that would overwrite one of the run's own input files."""
-    resolved = target.resolve()
-    for path in inputs:
-        if path.resolve() == resolved:
-            raise InputError(
-                f"--output {target} would overwrite the input file {path}",
-                hint="write the output somewhere else",
-            )
-    if resolved.is_dir():
-        raise InputError(f"--output {target} is a folder", hint="name a file")
-    if not resolved.parent.is_dir():
-        raise InputError(f"--output {target}: the folder {resolved.parent} does not exist")
+T = TypeVar("T")
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Replace `target` with `data` in one rename; an interruption leaves the old file or nothing."""
-    directory = target.resolve().parent
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    write_atomic_many([(target, data)])
+
+
+def write_atomic_many(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every temp file first, then rename each into place.
+
+    A full disk, a read-only file system or a missing permission fails while writing the temp
+    files, before any target is touched: an `OutputError` naming the target, nothing replaced.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target, data in files:
+            temps.append((_write_temp(target, data), target))
+        for temp, target in temps:
+            _io(target, os.replace, temp, target)
+    except BaseException:
+        for temp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise
+
+
+def _write_temp(target: Path, data: bytes) -> str:
+    fd, temp = _io(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), _mode_for(target))
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
+            _io(target, handle.write, data)
+            _io(target, handle.flush)
+            _io(target, os.fchmod, handle.fileno(), _mode_for(target))
+            _io(target, os.fsync, handle.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return temp
+
+
+def _io(target: Path, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one file operation; an OSError becomes a one-line OutputError about `target`."""
+    try:
+        return call(*args, **kwargs)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(f"cannot write {target}: {reason}", location=Location(str(target)),
+                          hint=_HINTS.get(exc.errno or 0, "write the output somewhere else")) from exc
+
+
+_HINTS = {
+    errno.ENOSPC: "free some disk space, or write the output somewhere else",
+    errno.EDQUOT: "the disk quota is used up: free some space, or write somewhere else",
+    errno.EROFS: "the file system is read-only: write the output somewhere else",
+    errno.EACCES: "no permission to write there: write the output somewhere else",
+    errno.EPERM: "no permission to write there: write the output somewhere else",
+    errno.EISDIR: "a folder has that name: remove it or write somewhere else",
+}
 
 
 def _mode_for(target: Path) -> int:

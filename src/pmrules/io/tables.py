@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from pmrules.errors import InputError, Location
+from pmrules.safetext import excerpt
 
 MAX_TABLE_BYTES = 2_000_000_000
 
@@ -128,7 +129,7 @@ def _read_xlsx(path: Path, name: str) -> Table:
         for value in record:
             if isinstance(value, str) and value.startswith("="):
                 raise InputError(
-                    f"formula cell {value!r}",
+                    f"formula cell {excerpt(value)}",
                     location=Location(where, number),
                     hint="paste values only (pmrules never evaluates spreadsheet formulas)",
                 )

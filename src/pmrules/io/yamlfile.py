@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from pmrules.errors import InputError, Location
+from pmrules.safetext import excerpt
 
 MAX_YAML_BYTES = 64_000_000
 MAX_YAML_NODES = 5_000_000
@@ -101,7 +102,7 @@ def _scalar(event: yaml.ScalarEvent, file: str, line: int) -> Any:
             return value  # quoted, or plain text that cannot be a number, date, bool or null
         return _resolve(value, Location(file, line)) if value else None
     if tag not in _STR_TAGS:
-        raise InputError(f"YAML tag {tag!r} is not allowed", location=Location(file, line), hint="write plain values")
+        raise InputError(f"YAML tag {excerpt(tag)} is not allowed", location=Location(file, line), hint="write plain values")
     return value
 
 
@@ -120,7 +121,7 @@ def _resolve(value: str, where: Location) -> Any:
         try:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
-            raise InputError(f"{value!r} is not a valid date", location=where, hint="write YYYY-MM-DD") from exc
+            raise InputError(f"{excerpt(value)} is not a valid date", location=where, hint="write YYYY-MM-DD") from exc
     return value
 
 
@@ -163,7 +164,7 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
                     value = _scalar(event, file, line)
                     if frame.key is _NO_KEY:
                         if value in frame.container:
-                            raise InputError(f"duplicate key {value!r}", location=Location(file, line),
+                            raise InputError(f"duplicate key {excerpt(value)}", location=Location(file, line),
                                              hint="each key may appear once in a mapping")
                         frame.key = value
                         lines.setdefault((*frame.path, value), line)
@@ -192,7 +193,7 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
             _refuse_anchor(file, event)
         tag = event.tag
         if tag is not None and tag not in _COLLECTION_TAGS:
-            raise InputError(f"YAML tag {tag!r} is not allowed", location=Location(file, line),
+            raise InputError(f"YAML tag {excerpt(tag)} is not allowed", location=Location(file, line),
                              hint="write plain values")
         nodes += 1
         if nodes > MAX_YAML_NODES:

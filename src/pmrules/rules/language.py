@@ -43,6 +43,7 @@ from pmrules.errors import (
     raise_all,
 )
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
+from pmrules.safetext import excerpt
 
 MAX_RULESET_BYTES = 1_000_000
 MAX_REGEX_CHARS = 200
@@ -327,13 +328,13 @@ def _check_leaf(field: str, op: str, value: Any, kind: str, spec: FieldSpec) -> 
         try:
             re.compile(value)
         except re.error as exc:
-            return f"bad regular expression {value!r} for {kind}.{field}: {exc}"
+            return f"bad regular expression {excerpt(value)} for {kind}.{field}: {exc}"
         problem = regex_problem(value)
-        return f"regular expression {value!r} for {kind}.{field}: {problem}" if problem else None
+        return f"regular expression {excerpt(value)} for {kind}.{field}: {problem}" if problem else None
     for item in value if op in ("in", "not_in") else [value]:
         if not _value_fits(spec.type, item):
             wanted = "str" if spec.type == "list[str]" else spec.type
-            return f"{kind}.{field} is {spec.type}, so '{op}' needs a {wanted} value, not {item!r}"
+            return f"{kind}.{field} is {spec.type}, so '{op}' needs a {wanted} value, not {excerpt(item)}"
     return None
 
 
@@ -374,7 +375,7 @@ def _rule_problems(rule: RuleSpec, schema: FactSchema, location: Location) -> li
         if not PLACEHOLDER.fullmatch(braced):
             found.append(
                 RuleError(
-                    f"rule '{rule.id}': {braced!r} in message is not a placeholder",
+                    f"rule '{rule.id}': {excerpt(braced)} in message is not a placeholder",
                     location=location,
                     hint="a placeholder is a fact field in braces, e.g. {owner}; nothing else may be in braces",
                 )

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from pmrules.safetext import excerpt
+
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -25,23 +27,23 @@ def parse_decimal(text: str, column: str) -> Decimal:
         if number.is_finite():
             return number
     if value.endswith("%"):
-        raise CellError(f"{column} is {value!r}", "write a fraction without '%': 0.10 for 10%")
+        raise CellError(f"{column} is {excerpt(value)}", "write a fraction without '%': 0.10 for 10%")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value):
-        raise CellError(f"{column} is {value!r}", f"write it without thousands separators: {value.replace(',', '')}")
+        raise CellError(f"{column} is {excerpt(value)}", f"write it without thousands separators: {value.replace(',', '')}")
     if re.fullmatch(r"[+-]?\d+,\d+", value):
-        raise CellError(f"{column} is {value!r}", f"use '.' as the decimal point: {value.replace(',', '.')}")
+        raise CellError(f"{column} is {excerpt(value)}", f"use '.' as the decimal point: {value.replace(',', '.')}")
     try:
         Decimal(value)
     except InvalidOperation:
         pass
-    raise CellError(f"{column} is {value!r}, not a number", "write a plain decimal number like 1200 or 0.15")
+    raise CellError(f"{column} is {excerpt(value)}, not a number", "write a plain decimal number like 1200 or 0.15")
 
 
 def parse_date(text: str, column: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise CellError(f"{column} is {text!r}, not a date", "write dates as YYYY-MM-DD, e.g. 2026-07-01") from exc
+        raise CellError(f"{column} is {excerpt(text)}, not a date", "write dates as YYYY-MM-DD, e.g. 2026-07-01") from exc
 
 
 MAX_INT_CELL = 1_000_000  # ratings are small; employee columns are stored as 32-bit integers
@@ -51,7 +53,7 @@ def parse_int(text: str, column: str) -> int:
     if re.fullmatch(r"[+-]?\d{1,40}", text.strip()):
         value = int(text)
         if abs(value) > MAX_INT_CELL:
-            raise CellError(f"{column} is {text!r}, out of range", f"write a whole number between -{MAX_INT_CELL:,} "
+            raise CellError(f"{column} is {excerpt(text)}, out of range", f"write a whole number between -{MAX_INT_CELL:,} "
                             f"and {MAX_INT_CELL:,}, like 3")
         return value
-    raise CellError(f"{column} is {text!r}, not a whole number", "write a whole number like 3")
+    raise CellError(f"{column} is {excerpt(text)}, not a whole number", "write a whole number like 3")

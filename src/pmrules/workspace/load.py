@@ -11,9 +11,11 @@ from pydantic import ValidationError
 
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io import tables as table_files
+from pmrules.io.inputs import workspace_file
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, Employee, Manifest
+from pmrules.safetext import excerpt
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
 from pmrules.workspace.structure import check_structure
@@ -56,10 +58,11 @@ def load_workspace(directory: str | Path) -> Workspace:
     manifest_path = root / MANIFEST_NAME
     if not root.is_dir():
         raise InputError(f"no such workspace folder: {root}", hint="pass the folder that holds pmrules.yaml")
-    if not manifest_path.is_file():
+    if not manifest_path.exists() and not manifest_path.is_symlink():
         raise InputError(
             f"{manifest_path} not found", hint="a workspace folder holds pmrules.yaml (see `pmrules schema`)"
         )
+    workspace_file(root, manifest_path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         early = _start_reading_employees(pool, root)
         document, index = load_yaml(manifest_path, str(manifest_path))
@@ -73,9 +76,10 @@ def _start_reading_employees(pool: ThreadPoolExecutor, root: Path) -> tuple[Path
     """
     guess = root / DataFiles().employees
     try:
-        if not guess.is_file() or guess.stat().st_size > table_files.MAX_TABLE_BYTES:
+        workspace_file(root, guess)
+        if guess.stat().st_size > table_files.MAX_TABLE_BYTES:
             return None
-    except OSError:
+    except (OSError, InputError):
         return None
     return guess, pool.submit(read_employees_fast, guess, str(guess))
 
@@ -121,17 +125,17 @@ def _data_path(root: Path, relative: str, index: LineIndex, key: str) -> Path:
     path = root / relative
     if Path(relative).is_absolute() or ".." in Path(relative).parts:
         raise InputError(
-            f"data.{key} must be a path inside the workspace, not {relative!r}",
+            f"data.{key} must be a path inside the workspace, not {excerpt(relative)}",
             location=index.locate("data", key),
         )
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(
-            f"data.{key} must be a .csv or .xlsx file, not {relative!r}", location=index.locate("data", key)
+            f"data.{key} must be a .csv or .xlsx file, not {excerpt(relative)}", location=index.locate("data", key)
         )
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InputError(
-            f"data.{key} names {relative!r}, which does not exist",
+            f"data.{key} names {excerpt(relative)}, which does not exist",
             location=index.locate("data", key),
             hint=f"create {path} or fix the path",
         )
-    return path
+    return workspace_file(root, path, location=index.locate("data", key))

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from pmrules.errors import InputError, Location, PmrulesError, did_you_mean
 from pmrules.models import Plan
+from pmrules.safetext import excerpt
 from pmrules.workspace.employees import NO_RATING
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def _duplicates(ids: list[str]) -> set[str]:
 
 
 def _unknown(what: str, name: str, known: set[str], where: Location, fix: str) -> InputError:
-    return InputError(f"unknown {what} '{name}'", location=where, hint=did_you_mean(name, known) or fix)
+    return InputError(f"unknown {what} {excerpt(name)}", location=where, hint=did_you_mean(name, known) or fix)
 
 
 def check_structure(ws: Workspace) -> list[PmrulesError]:
@@ -58,12 +59,12 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         for dup in sorted(_duplicates(ids)):
             position = [i for i, x in enumerate(ids) if x == dup][1]
             path = (key, position) if key != "strategy" else ("strategy", "objectives", position)
-            errors.append(InputError(f"duplicate {what} id '{dup}'", location=ws.locate(*path)))
+            errors.append(InputError(f"duplicate {what} id {excerpt(dup)}", location=ws.locate(*path)))
     clash = sorted(set(centers) & employee_ids)
     for name in clash:
         errors.append(
             InputError(
-                f"'{name}' is both a centre id and an employee id",
+                f"{excerpt(name)} is both a centre id and an employee id",
                 location=table.location(table.position(name) or 0),
                 hint="owners are looked up by id, so ids must be unique across centres and employees",
             )

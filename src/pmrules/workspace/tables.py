@@ -10,6 +10,7 @@ from typing import Any
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
 from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
+from pmrules.safetext import clip_list, excerpt
 from pmrules.workspace.cells import CellError, parse_date, parse_decimal, parse_int
 
 
@@ -34,9 +35,9 @@ def _check_header(table: Table, required: Sequence[str], optional: Sequence[str]
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
     if extra:
-        problems.append(f"unknown column(s): {', '.join(extra)}")
+        problems.append(f"unknown column(s): {clip_list(extra)}")
     if dupes:
-        problems.append(f"duplicate column(s): {', '.join(dupes)}")
+        problems.append(f"duplicate column(s): {clip_list(dupes)}")
     if problems:
         raise InputError(
             "; ".join(problems),
@@ -100,7 +101,7 @@ def read_employees(table: Table) -> list[Employee]:
         if values["employee_id"] in seen:
             errors.append(
                 InputError(
-                    f"duplicate employee_id '{values['employee_id']}'",
+                    f"duplicate employee_id {excerpt(values['employee_id'])}",
                     location=where,
                     hint=f"first defined on line {seen[values['employee_id']]}",
                 )
@@ -128,7 +129,7 @@ def read_actuals(table: Table) -> Actuals:
     header = table.header
     if not header or header[0] != "entity":
         raise InputError(
-            f"the first column is {header[0]!r}" if header else "no header",
+            f"the first column is {excerpt(header[0])}" if header else "no header",
             location=table.location(),
             hint="actuals start with an `entity` column: `entity,input,value` (long) or `entity,<input>,...` (wide)",
         )
@@ -158,7 +159,7 @@ def read_actuals(table: Table) -> Actuals:
             if entity in seen_entities:
                 errors.append(
                     InputError(
-                        f"entity '{entity}' appears twice in the wide form",
+                        f"entity {excerpt(entity)} appears twice in the wide form",
                         location=where,
                         hint=f"merge it with line {seen_entities[entity]}",
                     )
@@ -180,7 +181,7 @@ def read_actuals(table: Table) -> Actuals:
                 first = actuals.where[(entity, name)]
                 errors.append(
                     InputError(
-                        f"a second value of '{name}' for '{entity}'", location=where, hint=f"first given at {first}"
+                        f"a second value of {excerpt(name)} for {excerpt(entity)}", location=where, hint=f"first given at {first}"
                     )
                 )
                 continue
