@@ -25,6 +25,7 @@ from pmrules.catalog import Catalog
 from pmrules.kpivalues import KpiValues, evaluate_kpis
 from pmrules.models import Employee, Plan
 from pmrules.payout.exact import exact, round_to_quantum
+from pmrules.payout.limits import check_bonus_range
 from pmrules.payout.pool import PoolResult, allocate_pool
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.rational import Fraction
@@ -223,6 +224,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, progress: Callable[[int], N
     run = PayoutRun(table, groups, group_of, days, np.zeros(len(table), dtype=np.int64), paid_mask, values, scores,
                     gates, period_days, quantum, m.rounding.mode)
     if len(table):
+        check_bonus_range(table, days, period_days, multipliers[group_of], paid_mask)
         _round_all(run, multipliers[group_of])
     if progress is not None:
         progress(len(table) - len(table) // 2)
