@@ -128,6 +128,7 @@ def build_catalog(pm: pluggy.PluginManager, workspace: Workspace | None = None) 
         kpis[kpi_id] = KpiEntry(definition, source, location, expr, refs, direct_inputs, replaces=replaces)
     raise_all(errors)
     order = _topological(kpis)
+    raise_all(_check_chains(kpis, order))
     for kpi_id in order:
         entry = kpis[kpi_id]
         all_inputs = set(entry.direct_inputs)
@@ -301,6 +302,67 @@ def _topological(kpis: dict[str, KpiEntry]) -> list[str]:
         chain = " -> ".join(reversed(cycle))
         raise FormulaError(f"KPIs refer to each other in a cycle: {chain}", location=first.location,
                            hint="one KPI of the cycle must be computed from inputs only", kpi=cycle[0]) from None
+
+
+MAX_KPI_DEPTH = 32  # KPIs built on KPIs: the longest chain from a KPI down to inputs
+MAX_KPI_DEGREE = 256  # polynomial degree of a KPI in its inputs, through every KPI it reads
+
+
+def _degree(expr: sympy.Basic, degrees: Mapping[str, int]) -> int:
+    """An upper bound of the degree of `expr` in the inputs, KPIs counted with their own degree.
+
+    Exact values grow in digits with the degree (a power of a 30-digit input with degree d has about
+    30 d digits), so bounding it bounds the work of every exact KPI value. Iterative, any depth.
+    """
+    result: dict[int, int] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args)
+            continue
+        args = [result[id(arg)] for arg in node.args]
+        if node.is_Symbol:
+            value = degrees.get(str(node), 1)
+        elif node.is_Number or not args:
+            value = 0
+        elif node.is_Mul:
+            value = sum(args)
+        elif node.is_Pow:
+            exponent = node.exp
+            value = args[0] * (abs(int(exponent)) if exponent.is_Integer else 1)
+        elif isinstance(node, (sympy.exp, sympy.log)):
+            value = 1  # computed in float: a float-sized value, whatever the argument
+        else:
+            value = max(args)
+        result[id(node)] = min(value, 10**9)
+    return result[id(expr)]
+
+
+def _check_chains(kpis: Mapping[str, KpiEntry], order: list[str]) -> list[PmrulesError]:
+    """KPI chains are short and of bounded degree, so no KPI value is exponentially large or slow."""
+    depths: dict[str, int] = {}
+    degrees: dict[str, int] = {}
+    errors: list[PmrulesError] = []
+    for kpi_id in order:
+        entry = kpis[kpi_id]
+        depths[kpi_id] = 1 + max((depths[ref] for ref in entry.kpi_refs), default=0)
+        degrees[kpi_id] = _degree(entry.expr, {ref: degrees[ref] for ref in entry.kpi_refs})
+        where = "" if entry.location else f"plugin '{entry.source}', KPI '{kpi_id}': "
+        if depths[kpi_id] > MAX_KPI_DEPTH:
+            errors.append(FormulaError(
+                f"{where}KPI '{kpi_id}' is built on a chain of {depths[kpi_id]} KPIs; at most {MAX_KPI_DEPTH} "
+                "are allowed", location=entry.location, hint="compute it from inputs or from fewer KPIs",
+                kpi=kpi_id))
+            break
+        if degrees[kpi_id] > MAX_KPI_DEGREE:
+            errors.append(FormulaError(
+                f"{where}KPI '{kpi_id}' has degree {degrees[kpi_id]:,} in its inputs through the KPIs it reads "
+                f"(powers multiply along the chain); at most {MAX_KPI_DEGREE} is allowed", location=entry.location,
+                hint="use smaller powers, or fewer KPIs raised to a power", kpi=kpi_id))
+            break
+    return errors
 
 
 def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesError]:

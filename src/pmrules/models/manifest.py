@@ -3,15 +3,70 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+# Limits on what a manifest may hold (SECURITY.md lists them). They are checked by validators, not
+# by Field constraints, so the JSON Schema of `pmrules schema` stays as it is.
+MAX_NUMBER = 10**15  # any YAML number: breakpoints, targets, gate bounds
+MIN_NUMBER_EXPONENT = -30  # smallest decimal exponent of a non-zero YAML number (1e-30)
+MAX_FACTOR = 1000  # weights, curve factors, rating factors and caps: 0 to 1,000
+MAX_MONEY = Decimal(10**12)  # salaries, pools and every bonus: at most 1,000,000,000,000
+MIN_QUANTUM = Decimal("0.000001")
+MAX_QUANTUM = Decimal(1_000_000)
+MAX_DECIMAL_DIGITS = 30  # digits of a decimal written as text (money, quanta, table cells)
+MAX_TEXT = 200  # names, titles, units, periods
+MAX_LONG_TEXT = 2000  # descriptions and statements
+
+
+def _number(value: int | float) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number (write the number itself, between -1e15 and 1e15)")
+    if abs(value) > MAX_NUMBER:
+        raise ValueError(f"{value:.6g} is out of range (numbers are between -1e15 and 1e15)")
+    if value and Decimal(repr(value)).adjusted() < MIN_NUMBER_EXPONENT:
+        raise ValueError(f"{value!r} is too small to be meant (write 0, or a number of at least 1e-30)")
+    return value
+
+
+def _factor(value: int | float) -> int | float:
+    if value < 0:
+        raise ValueError(f"{value} is negative (weights, curve and rating factors and caps are 0 or more; "
+                         "a negative one would pay a negative bonus)")
+    if value > MAX_FACTOR:
+        raise ValueError(f"{value:.6g} is more than {MAX_FACTOR} (weights, curve and rating factors and caps are "
+                         f"between 0 and {MAX_FACTOR}; write a fraction such as 1.5 for 150%)")
+    return value
+
+
+def _text(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"text of {len(value):,} characters; at most {limit:,} are allowed (shorten it)")
+        return value
+
+    return AfterValidator(check)
+
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
+Text = Annotated[str, _text(MAX_TEXT)]
+LongText = Annotated[str, _text(MAX_LONG_TEXT)]
 # YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
-Number = StrictInt | StrictFloat
+Number = Annotated[StrictInt | StrictFloat, AfterValidator(_number)]
+Factor = Annotated[StrictInt | StrictFloat, AfterValidator(_number), AfterValidator(_factor)]
 Direction = Literal["higher", "lower"]
 Perspective = Literal["financial", "customer", "internal", "learning"]
 Discipline = Literal["customer_intimacy", "product_leadership", "operational_excellence"]
@@ -24,41 +79,46 @@ class Model(BaseModel):
 
 def parse_decimal(value: str, what: str) -> Decimal:
     """Money and quanta are written as quoted decimal text so no binary float touches them."""
+    if len(value) > 2 * MAX_DECIMAL_DIGITS:
+        raise ValueError(f"{what} is {len(value)} characters long; write at most {MAX_DECIMAL_DIGITS} digits")
     try:
         number = Decimal(value)
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"{what} must be a decimal number written as text, like \"0.01\"") from exc
     if not number.is_finite():
         raise ValueError(f"{what} must be finite")
+    if len(number.as_tuple().digits) > MAX_DECIMAL_DIGITS or not -MAX_DECIMAL_DIGITS <= number.adjusted() <= 15:
+        raise ValueError(f"{what} is {value}, out of range (write at most {MAX_DECIMAL_DIGITS} digits, "
+                         "between 1e-30 and 1e15)")
     return number
 
 
 class InputDef(Model):
     """A measured variable and the responsibility category that decides who controls it."""
 
-    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
+    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), _text(100)] = Field(
         description="revenue, cost and investment are financial; any other category is non-financial"
     )
-    unit: str | None = None
-    description: str | None = None
+    unit: Text | None = None
+    description: LongText | None = None
 
 
 class KpiDef(Model):
     """A KPI: a formula over inputs and other KPIs, never executed as Python."""
 
     id: Name
-    name: str
+    name: Text
     formula: Annotated[str, Field(max_length=2000)]
     direction: Direction
     perspective: Perspective
-    unit: str | None = None
+    unit: Text | None = None
     discipline: Discipline | None = None
-    description: str | None = None
+    description: LongText | None = None
 
 
 class Objective(Model):
     id: Id
-    statement: str
+    statement: LongText
     kpi: Name | None = None
     target: Number | None = None
 
@@ -72,7 +132,7 @@ class Center(Model):
     """A responsibility centre; its type decides which financial categories it controls."""
 
     id: Id
-    name: str
+    name: Text
     type: CenterType
     parent: Id | None = None
     manager: Id | None = None
@@ -80,11 +140,11 @@ class Center(Model):
 
 class ScorecardLine(Model):
     kpi: Name
-    weight: Number
+    weight: Factor
     threshold: Number | None = Field(default=None, description="value where the line starts paying")
     target: Number | None = Field(default=None, description="value that pays the curve's target factor")
     maximum: Number | None = Field(default=None, description="value that pays the curve's maximum factor")
-    supports: str | None = Field(
+    supports: Text | None = Field(
         default=None, description="a KPI id on the parent's scorecard, or strategy:<objective id>"
     )
 
@@ -97,9 +157,9 @@ class Scorecard(Model):
 class Curve(Model):
     """Payout factor at the three breakpoints of every line."""
 
-    threshold: Number
-    target: Number
-    maximum: Number
+    threshold: Factor
+    target: Factor
+    maximum: Factor
 
 
 class Gate(Model):
@@ -118,9 +178,9 @@ class Gate(Model):
 
 
 class Components(Model):
-    corporate: Number | None = None
-    unit: Number | None = None
-    individual: Number | None = None
+    corporate: Factor | None = None
+    unit: Factor | None = None
+    individual: Factor | None = None
 
     def weights(self) -> dict[str, Number]:
         """The components present, in the order corporate, unit, individual."""
@@ -137,8 +197,8 @@ class Plan(Model):
     )
     curve: Curve
     gates: list[Gate] = Field(default_factory=list)
-    cap: Number | None = None
-    individual_ratings: dict[StrictInt, Number] | None = None
+    cap: Factor | None = None
+    individual_ratings: dict[StrictInt, Factor] | None = None
 
 
 class Rounding(Model):
@@ -151,6 +211,9 @@ class Rounding(Model):
         number = parse_decimal(value, "rounding.quantum")
         if number <= 0:
             raise ValueError("rounding.quantum must be positive, like \"0.01\"")
+        if not MIN_QUANTUM <= number <= MAX_QUANTUM:
+            raise ValueError(f"rounding.quantum is {value}, out of range (it is between {MIN_QUANTUM} and "
+                             f"{MAX_QUANTUM:,}, like \"0.01\")")
         return value
 
 
@@ -162,28 +225,31 @@ class Pool(Model):
     @field_validator("amount")
     @classmethod
     def _amount(cls, value: str) -> str:
-        if parse_decimal(value, "pool.amount") < 0:
+        amount = parse_decimal(value, "pool.amount")
+        if amount < 0:
             raise ValueError("pool.amount must not be negative")
+        if amount > MAX_MONEY:
+            raise ValueError(f"pool.amount is {value}, more than the maximum {MAX_MONEY:,} (check the amount)")
         return value
 
 
 class DataFiles(Model):
-    employees: str = "employees.csv"
-    actuals: str = "actuals.csv"
+    employees: Text = "employees.csv"
+    actuals: Text = "actuals.csv"
 
 
 class Manifest(Model):
     """`pmrules.yaml`: everything about a workspace except its tabular data."""
 
     version: Literal[1]
-    workspace: str
-    period: str
+    workspace: Text
+    period: Text
     period_start: dt.date
     period_end: dt.date
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     rounding: Rounding = Field(default_factory=Rounding)
-    plugins: list[str] = Field(default_factory=list)
-    rulesets: list[str] = Field(default_factory=list)
+    plugins: list[Text] = Field(default_factory=list)
+    rulesets: list[Text] = Field(default_factory=list)
     strategy: Strategy
     inputs: dict[Name, InputDef] = Field(default_factory=dict)
     kpis: list[KpiDef] = Field(default_factory=list)

@@ -24,6 +24,7 @@ from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.models import Employee, Manifest, Plan
 from pmrules.payout.exact import exact
+from pmrules.payout.limits import check_bonus_range
 from pmrules.payout.period import Period
 from pmrules.payout.rounding import PoolResult, allocate_pool, round_units, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
@@ -234,6 +235,8 @@ def _units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, 
         assert multiplier is not None  # asked for paid employees only
         return _exact_bonus(table, i, int(days[i]), period, multiplier)
 
+    if len(table):
+        check_bonus_range(table, days, period.days, multipliers[group_of], paid_mask)
     with np.errstate(invalid="ignore"):
         approx = table.salary * table.pct * (days / period.days) * multipliers[group_of] / float(quantum)
     units, exact_rows = round_units(approx, paid_mask, quantum, m.rounding.mode, exact_bonus)

@@ -16,8 +16,18 @@ def _num(value: Any) -> str | None:
     return None if value is None else format_decimal(exact(value) if not hasattr(value, "denominator") else value)
 
 
-def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str) -> dict[str, Any]:
+MAX_TRAIL_KPIS = 10_000  # KPI steps in one explanation: KPIs read by several KPIs are shown each time
+
+
+def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str,
+              budget: list[int] | None = None) -> dict[str, Any]:
     """A KPI value for an owner with the formula, each input's value and where it was read."""
+    budget = [MAX_TRAIL_KPIS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InputError(f"--explain: the trail behind KPI '{kpi}' for '{owner}' has more than {MAX_TRAIL_KPIS:,} "
+                         "KPI steps (KPIs that read shared KPIs repeat them)",
+                         hint="see `pmrules kpis` for the formulas, or build the KPIs on fewer shared KPIs")
     entry = catalog.kpis[kpi]
     names = sorted(str(s) for s in entry.expr.free_symbols)
     inputs = []
@@ -29,7 +39,7 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
             inputs.append({"input": name, "category": catalog.input_category(name),
                            "value": None if value is None else str(value), "from": None if where is None else str(where)})
         else:
-            refs.append(kpi_trail(ws, catalog, run, owner, name))
+            refs.append(kpi_trail(ws, catalog, run, owner, name, budget))
     value = run.values.get(owner, kpi)
     trail: dict[str, Any] = {"kpi": kpi, "owner": owner, "formula": entry.definition.formula, "source": entry.source,
                              "inputs": inputs, "value": _num(value),
@@ -41,10 +51,11 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
     return trail
 
 
-def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult) -> list[dict[str, Any]]:
+def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult,
+                     budget: list[int]) -> list[dict[str, Any]]:
     lines = []
     for line in scored.lines:
-        record = kpi_trail(ws, catalog, run, scored.owner, line.kpi)
+        record = kpi_trail(ws, catalog, run, scored.owner, line.kpi, budget)
         record.update({
             "weight": _num(line.weight), "direction": line.direction,
             "breakpoints": None if line.breakpoints is None else {k: _num(v) for k, v in line.breakpoints._asdict().items()},
@@ -69,6 +80,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
     weights = plan.components.weights()
     curve = curve_of(plan)
     components = []
+    budget = [MAX_TRAIL_KPIS]
     for component in COMPONENTS:
         if component not in weights:
             continue
@@ -77,7 +89,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         owner = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}[component]
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
-            record["lines"] = _scorecard_trail(ws, catalog, run, scored)
+            record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget)
         components.append(record)
     first, last = run.period.clip(e.start_date, e.end_date)
     trail: dict[str, Any] = {

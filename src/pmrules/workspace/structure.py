@@ -88,7 +88,8 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         if center.manager is not None and center.manager not in employee_ids:
             errors.append(_unknown("manager employee", center.manager, employee_ids,
                                    ws.locate("centers", i, "manager"), "name an employee_id from employees"))
-    errors.extend(_cycles(ws))
+    cycles = _cycles(ws)
+    errors.extend(cycles or _too_deep(ws))
 
     for i, card in enumerate(m.scorecards):
         if card.owner not in centers and card.owner not in employee_ids:
@@ -107,25 +108,52 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
 
 
 def _cycles(ws: Workspace) -> list[PmrulesError]:
+    """Each cycle of the parent links once, in one linear pass (every centre is visited once)."""
     parents = {c.id: c.parent for c in ws.manifest.centers}
     positions = {c.id: i for i, c in enumerate(ws.manifest.centers)}
-    reported: set[str] = set()
+    done: set[str] = set()
     errors: list[PmrulesError] = []
     for start in parents:
         path: list[str] = []
+        on_path: dict[str, int] = {}
         node: str | None = start
-        while node is not None and node in parents and node not in path:
+        while node is not None and node in parents and node not in done and node not in on_path:
+            on_path[node] = len(path)
             path.append(node)
             node = parents[node]
-        if node is not None and node in path:
-            cycle = path[path.index(node):]
-            if not reported & set(cycle):
-                reported |= set(cycle)
-                chain = " -> ".join([*cycle, node])
-                errors.append(InputError(f"the centre tree has a cycle: {chain}",
-                                         location=ws.locate("centers", positions[cycle[0]], "parent"),
-                                         hint="a centre cannot be its own ancestor"))
+        if node is not None and node in on_path:
+            cycle = path[on_path[node]:]
+            chain = " -> ".join([*cycle, node]) if len(cycle) <= 20 else \
+                " -> ".join([*cycle[:10], f"... {len(cycle) - 20} more ...", *cycle[-10:], node])
+            errors.append(InputError(f"the centre tree has a cycle: {chain}",
+                                     location=ws.locate("centers", positions[cycle[0]], "parent"),
+                                     hint="a centre cannot be its own ancestor"))
+        done.update(path)
     return errors
+
+
+MAX_CENTER_DEPTH = 64
+
+
+def _too_deep(ws: Workspace) -> list[PmrulesError]:
+    """The centre tree may be at most MAX_CENTER_DEPTH levels below its root (walks along it stay short)."""
+    parents = {c.id: c.parent for c in ws.manifest.centers}
+    depth: dict[str, int] = {}
+    for i, center in enumerate(ws.manifest.centers):
+        path: list[str] = []
+        node: str | None = center.id
+        while node is not None and node in parents and node not in depth:
+            path.append(node)
+            node = parents[node]
+        below = depth[node] if node is not None and node in depth else -1
+        for walked in reversed(path):
+            below += 1
+            depth[walked] = below
+        if depth[center.id] > MAX_CENTER_DEPTH:
+            return [InputError(f"centre '{center.id}' is {depth[center.id]} levels below the root; at most "
+                               f"{MAX_CENTER_DEPTH} are allowed", location=ws.locate("centers", i, "parent"),
+                               hint="flatten the centre tree")]
+    return []
 
 
 MAX_ROW_ERRORS = 50
