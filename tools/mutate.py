@@ -28,17 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # file (under src/pmrules) -> functions (Class.method or function) that decide money
 TARGETS: dict[str, list[str]] = {
-    "payout/exact.py": ["exact", "round_to_quantum"],
+    "payout/exact.py": ["exact"],
+    "payout/rounding.py": ["units_to_decimal", "exact_units", "round_to_quantum", "round_units", "allocate_pool"],
+    "payout/period.py": ["Period.days", "Period.clip", "Period.days_employed"],
     "payout/compute.py": ["Group.combined", "Group.capped", "Group.multiplier", "Group.multiplier_float",
-                          "PayoutRun.bonus_at", "PayoutRun.exact_bonus_at", "PayoutRun.total", "_days", "_round_all"],
-    "payout/pool.py": ["allocate_pool"],
+                          "PayoutRun.bonus_at", "PayoutRun.exact_bonus_at", "PayoutRun.total", "_exact_bonus", "_units"],
     "payout/curve.py": ["line_factor"],
     "payout/scores.py": ["score_card", "check_gate"],
     "payout/limits.py": ["check_bonus_range"],
     "formula/compile.py": ["_sqrt", "_pow_half", "_floor", "_ceil", "_Emitter.emit"],
     "catalog/controllability.py": ["financial", "scorable_by", "uncontrolled"],
 }
-TESTS = ["tests/test_payout_boundaries.py", "tests/test_payout_golden.py", "tests/test_payout_properties.py",
+TESTS = ["tests/test_payout_boundaries.py", "tests/test_payout_rounding.py", "tests/test_payout_period.py", "tests/test_payout_golden.py", "tests/test_payout_properties.py",
          "tests/test_worked_example.py", "tests/test_formula_compile.py", "tests/test_catalog.py",
          "tests/test_audit_rules.py"]
 SWAPS: dict[type, type] = {
