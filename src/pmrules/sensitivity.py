@@ -229,7 +229,7 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
         for name, items in line_paths.get((owner, plan.id), {}).items():
             levers.setdefault((owner, name), []).extend(Path(component, owner, *item) for item in items)
     for gate in plan.gates:
-        if gate.kpi in catalog.kpis:
+        if gate.owner is not None and gate.kpi is not None and gate.kpi in catalog.kpis:
             for name in derivs.inputs(gate.kpi):
                 levers.setdefault((gate.owner, name), []).append(
                     Path("gate", gate.owner, gate.kpi, "gate (a step: no slope unless crossed)", Fraction(0), None))
