@@ -142,6 +142,14 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         scored("north", "profit", line("retention_rate", supports="csat")),  # csat is not on corp's card
         scored("north", "profit", line("retention_rate", supports="strategy:retain")),
     ),
+    "alignment.curve-points-out-of-order": (
+        root_lines(line("retention_rate", curve={"points": [{"result": 0.9, "factor": 0.5},
+                                                            {"result": 0.8, "factor": 1.0}]}, **ROOT)),
+        # lower is better: the points run from the worst (highest) result down
+        root_lines(line("retention_rate", 0.5, **ROOT),
+                   line("churn_rate", 0.5, curve={"points": [{"result": 0.2, "factor": 0.5},
+                                                             {"result": 0.1, "factor": 1.0}]}, **ROOT)),
+    ),
     "alignment.no-strategy": (
         Case(edit=lambda m: m.pop("strategy")),  # a bonus-only workspace loads, and is told
         Case(),

@@ -42,6 +42,7 @@ class LineView:
     supports: str | None
     supports_anchor: str | None
     problem: str | None
+    measured: str | None = None  # the centre whose KPI a shared-measure line reads
 
 
 @dataclass
@@ -163,10 +164,14 @@ def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: Score
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(measured, line.kpi)
     threshold, target, maximum = _num(line.threshold), _num(line.target), _num(line.maximum)
+    points = line.curve.points if line.curve is not None else None
+    if points:  # an own multi-point curve: first point, first point paying the target factor (1), last point
+        at_target = next((p for p in points if p.factor >= 1), points[-1])
+        threshold, target, maximum = _num(points[0].result), _num(at_target.result), _num(points[-1].result)
     return LineView(line_anchor(owner, j), owner, line.kpi, entry.definition.name if entry else line.kpi,
                     exact(line.weight), value, threshold, target, maximum, direction,
                     attainment(value, threshold, target, direction), line.supports, supports_anchor,
-                    run.values.problems.get((measured, line.kpi)))
+                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None)
 
 
 def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],

@@ -114,7 +114,8 @@ def _line(view: LineView) -> str:
     marks = f"{num(view.threshold)}/{num(view.target)}/{num(view.maximum)}"
     arrow = "↓" if view.direction == "lower" else "↑"
     problem = f" <span class=red>{esc(view.problem)}</span>" if view.problem else ""
-    return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b> <i>{esc(num(view.value))}</i>'
+    shared = f" <small>of {esc(view.measured)}</small>" if view.measured else ""
+    return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b>{shared} <i>{esc(num(view.value))}</i>'
             f" <small>w {esc(num(view.weight))} {arrow} {esc(marks)}</small> {supports}{problem}</li>")
 
 
@@ -304,7 +305,8 @@ def _reconciliation(rows: list[EmployeeRow], total: int, cur: str) -> str:
     body = []
     for r in rows:
         scores = "<br>".join(f"{esc(c)} {esc(pct(s))}" for c, _, s in r.scores) or "–"
-        multiplier = pct(r.multiplier) + (" (cap)" if r.capped else "")
+        multiplier = pct(r.multiplier) + (" (cap)" if r.capped else "") + (" (a gate fails)" if r.gates_passed is False
+                                                                           else "")
         bonus = "–" if r.bonus is None else f"{r.bonus:,}"
         status = "" if r.status == "paid" else f"<br><span class=red>{esc('; '.join(r.reasons))}</span>"
         search = " ".join([r.employee_id, r.name, r.center, r.plan, *(m.kpi for m in r.measures)]).lower()

@@ -43,6 +43,7 @@ class EmployeeRow:
     proration: Fraction
     bonus: Decimal | None
     reasons: tuple[str, ...]
+    gates_passed: bool | None = None
 
 
 def reconciliation(run: PayoutRun) -> list[EmployeeRow]:
@@ -66,5 +67,5 @@ def reconciliation(run: PayoutRun) -> list[EmployeeRow]:
                 measures.append(Measure(component, owner, line.kpi, line.measured or owner, line.value, line.factor,
                                         line.weight))
         rows.append(EmployeeRow(e.employee_id, e.name, e.center, e.plan, p.status, tuple(measures), tuple(scores),
-                                p.multiplier, p.capped, p.proration, p.bonus, tuple(p.reasons)))
+                                p.multiplier, p.capped, p.proration, p.bonus, tuple(p.reasons), p.gates_passed))
     return rows
