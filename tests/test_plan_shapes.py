@@ -209,3 +209,33 @@ def test_money_in_the_report_is_shown_at_the_rounding_quantum(tmp_path: Path, pm
     html = render_report(opened.workspace, opened.catalog)
     assert "USD 104,500</b>" in html  # the total, in whole units of the quantum
     assert ">12,500</td></tr>" in html.split('<tr id="e-E1"', 1)[1]
+
+
+# --- explanations show the new shapes ---------------------------------------------------------------
+
+def _explain(name: str, employee: str, pm: Any) -> dict[str, Any]:
+    from pmrules.payout import Period, compute_payouts
+    from pmrules.payout.explain import explain
+
+    opened = open_workspace(WORKSPACES / name, pm=pm)
+    ws = opened.workspace
+    run = compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
+    return explain(ws, opened.catalog, run, employee)
+
+
+def test_explain_shows_level_components_and_shared_measures(pm: Any) -> None:
+    trail = _explain("levels-shared-measures", "E1", pm)
+    assert [(c["component"], c["source"], c["score"]) for c in trail["components"]] == [
+        ("corporate", "scorecard of corp", "1.5"), ("segment", "scorecard of seg-a", "0.75"),
+        ("division", "scorecard of div-1", "1.25")]
+    shared = trail["components"][2]["lines"][1]
+    assert shared["measure_of"] == "corp" and shared["owner"] == "corp" and shared["value"] == "1.1"
+
+
+def test_explain_shows_own_curves_and_score_gates(pm: Any) -> None:
+    line = _explain("line-curves-cliffs", "E2", pm)["components"][0]["lines"][0]
+    assert line["curve_points"][0] == {"result": "90", "factor": "0.5"} and line["curve_below"] == "0.25"
+    assert _explain("line-curves-cliffs", "E4", pm)["components"][0]["lines"][0]["curve_own"] == {
+        "threshold": "0.5", "target": "1", "maximum": "1"}
+    gates = _explain("line-curves-cliffs", "E10", pm)["gates"]
+    assert gates == [{"score": "total", "value": "0.25", "min": "0.5", "max": None, "passed": False}]

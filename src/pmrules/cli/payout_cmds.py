@@ -80,6 +80,11 @@ def render_explanation(trail: dict[str, Any]) -> str:
             marks = (f"threshold {bp.get('threshold')} / target {bp.get('target')} / maximum {bp.get('maximum')}"
                      if "curve_points" not in line else "own curve " + ", ".join(
                          f"{pt['factor']} at {pt['result']}" for pt in line["curve_points"]))
+            if "curve_own" in line:
+                own = line["curve_own"]
+                marks += f" (own factors {own['threshold']} / {own['target']} / {own['maximum']})"
+            if "curve_below" in line:
+                marks += f", {line['curve_below']} below"
             lines.append(f"      value {line['value']}; {line['direction']} is better; {marks} -> {line['segment']}, "
                          f"factor {line['factor']}; weight {line['weight']} x factor = {line['weighted']}")
             if "problem" in line:

@@ -49,6 +49,10 @@ def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: Sc
             record["measure_of"] = line.measured  # a shared measure: another centre's KPI
         if line.points is not None:
             record["curve_points"] = [{"result": _num(pt.result), "factor": _num(pt.factor)} for pt in line.points]
+        if line.own_factors is not None:
+            record["curve_own"] = {k: _num(v) for k, v in line.own_factors._asdict().items()}
+        if line.below:
+            record["curve_below"] = _num(line.below)
         record.update({
             "weight": _num(line.weight), "direction": line.direction,
             "breakpoints": None if line.breakpoints is None else {k: _num(v) for k, v in line.breakpoints._asdict().items()},

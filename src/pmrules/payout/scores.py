@@ -32,6 +32,8 @@ class LineResult:
     problem: str | None = None
     measured: str | None = None  # the centre whose KPI the line measures, when not the card's owner
     points: tuple[Point, ...] | None = None  # the line's own multi-point curve
+    own_factors: Breakpoints | None = None  # the line's own factors at threshold, target, maximum
+    below: Fraction | None = None  # the line's own factor below threshold (when it sets one)
 
 
 @dataclass
@@ -110,6 +112,7 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
             result.problems.append(problem or "unscorable line")
             continue
         below = exact(own.below) if own is not None else Fraction(0)
+        factors = curve
         if points is not None:
             factor = points_factor(value, points, direction, below, own.steps if own else False)
             segment = points_segment(value, points, direction)
@@ -121,7 +124,8 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
             segment = curve_segment(value, breakpoints, direction)
         total += weight * factor
         result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, factor, segment, None,
-                                       shared, points))
+                                       shared, points, None if own is None or points is not None else factors,
+                                       None if own is None else below))
     if not result.problems:
         result.score = total
     return result
