@@ -12,7 +12,7 @@ import pluggy
 import sympy
 from pydantic import ValidationError
 
-from pmrules.catalog.controllability import financial, scorable_by
+from pmrules.catalog.controllability import financial, known_categories, scorable_by
 from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
 from pmrules.formula import BUILTIN_FUNCTIONS, ExactFormula, FormulaFunction, compile_exact, parse_formula
 from pmrules.models import InputDef, KpiDef
@@ -231,6 +231,12 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                 errors.append(PluginError(f"plugin '{source}' declares input '{name}' badly: {detail}",
                                           hint="every input needs a `category`", plugin=source))
                 continue
+            if definition.category not in known_categories():
+                errors.append(PluginError(
+                    f"plugin '{source}' declares input '{name}' with unknown category '{definition.category}'",
+                    hint=did_you_mean(definition.category, known_categories())
+                    or f"known categories: {', '.join(known_categories())}", plugin=source))
+                continue
             previous = inputs.get(name)
             if previous and previous.definition.category != definition.category:
                 errors.append(PluginError(
@@ -241,8 +247,23 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                 continue
             inputs.setdefault(name, InputEntry(name, definition, source))
     if workspace is not None:
+        extra = workspace.manifest.categories
+        builtin = known_categories()
+        for i, category in enumerate(extra):
+            if category in builtin:
+                errors.append(InputError(f"category '{category}' is already known", location=workspace.locate(
+                    "categories", i), hint="list under `categories:` only your own non-financial categories"))
+        known = known_categories(extra)
         for name, definition in workspace.manifest.inputs.items():
-            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, workspace.locate("inputs", name))
+            location = workspace.locate("inputs", name)
+            if definition.category not in known:
+                errors.append(InputError(
+                    f"input '{name}' has unknown category '{definition.category}'",
+                    location=workspace.locate("inputs", name, "category"),
+                    hint=" ".join(filter(None, [did_you_mean(definition.category, known),
+                                                f"known categories: {', '.join(known)}; declare a non-financial "
+                                                "one under `categories:`"]))))
+            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, location)
     raise_all(errors)
     return inputs
 
@@ -376,7 +397,7 @@ def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesErro
                 errors.append(InputError(f"unknown KPI '{line.kpi}' on the scorecard of '{card.owner}'",
                                          location=workspace.locate("scorecards", i, "kpis", j),
                                          hint=did_you_mean(line.kpi, kpi_ids) or "see `pmrules kpis` for the ids"))
-    for i, objective in enumerate(m.strategy.objectives):
+    for i, objective in enumerate(m.strategy.objectives if m.strategy else []):
         if objective.kpi is not None and objective.kpi not in kpi_ids:
             errors.append(InputError(f"objective '{objective.id}' names unknown KPI '{objective.kpi}'",
                                      location=workspace.locate("strategy", "objectives", i),

@@ -97,7 +97,9 @@ class InputDef(Model):
     """A measured variable and the responsibility category that decides who controls it."""
 
     category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), _text(100)] = Field(
-        description="revenue, cost and investment are financial; any other category is non-financial"
+        description="revenue, cost and investment are financial; profit is revenue and cost; cash is revenue, "
+                    "cost and investment; the other known categories (and those under `categories:`) are "
+                    "non-financial; any other category is an error"
     )
     unit: Text | None = None
     description: LongText | None = None
@@ -136,6 +138,39 @@ class Center(Model):
     type: CenterType
     parent: Id | None = None
     manager: Id | None = None
+    level: Name | None = Field(default=None, description="a name from `levels:` (company, segment, unit, ...)")
+
+
+class CurvePoint(Model):
+    """One point of a line's own curve: the KPI result and the payout factor it earns."""
+
+    result: Number
+    factor: Number
+
+
+class LineCurve(Model):
+    """A scorecard line's own curve, replacing the plan's for that line.
+
+    Either factors at the line's threshold, target and maximum, or `points` (any number of
+    result/factor pairs, worst result first; two points with the same result are a cliff).
+    """
+
+    threshold: Number | None = Field(default=None, description="factor at the line's threshold")
+    target: Number | None = Field(default=None, description="factor at the line's target")
+    maximum: Number | None = Field(default=None, description="factor at the line's maximum (= target: no upside)")
+    points: list[CurvePoint] | None = Field(default=None, min_length=1,
+                                            description="result/factor pairs, worst result first")
+    below: Number = Field(default=0, description="factor below the threshold (or the first point)")
+    steps: bool = Field(default=False, description="pay the factor of the last point reached, no interpolation")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LineCurve:
+        factors = (self.threshold, self.target, self.maximum)
+        if self.points is not None and any(f is not None for f in factors):
+            raise ValueError("a line curve has either `points` or threshold/target/maximum factors, not both")
+        if self.points is None and None in factors:
+            raise ValueError("a line curve needs `points`, or all of threshold, target and maximum factors")
+        return self
 
 
 class ScorecardLine(Model):
@@ -147,6 +182,16 @@ class ScorecardLine(Model):
     supports: Text | None = Field(
         default=None, description="a KPI id on the parent's scorecard, or strategy:<objective id>"
     )
+    of: Id | None = Field(default=None, description="measure the KPI of this centre (a shared measure)")
+    of_level: Name | None = Field(
+        default=None, description="measure the KPI of the owner's nearest ancestor-or-self at this level")
+    curve: LineCurve | None = Field(default=None, description="this line's own curve instead of the plan's")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ScorecardLine:
+        if self.of is not None and self.of_level is not None:
+            raise ValueError("a line measures one centre: give `of` or `of_level`, not both")
+        return self
 
 
 class Scorecard(Model):
@@ -163,10 +208,11 @@ class Curve(Model):
 
 
 class Gate(Model):
-    """A condition on one owner's KPI value that must hold, or the bonus is 0."""
+    """A condition that must hold, or the bonus is 0: one owner's KPI value, or a score of the plan."""
 
-    owner: Id
-    kpi: Name
+    owner: Id | None = None
+    kpi: Name | None = None
+    score: Name | None = Field(default=None, description="a component name of the plan, or `total` (a hurdle)")
     min: Number | None = None
     max: Number | None = None
 
@@ -174,18 +220,28 @@ class Gate(Model):
     def _has_bound(self) -> Gate:
         if self.min is None and self.max is None:
             raise ValueError("a gate needs `min`, `max` or both")
+        if self.score is not None and (self.owner is not None or self.kpi is not None):
+            raise ValueError("a gate tests a `score`, or an `owner`'s `kpi`, not both")
+        if self.score is None and (self.owner is None or self.kpi is None):
+            raise ValueError("a gate needs `owner` and `kpi` (a KPI value), or `score` (a component or total)")
         return self
 
 
 class Components(Model):
+    """Component weights: corporate, unit, individual, and any level named under `levels:`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Factor]  # type: ignore[assignment]
+
     corporate: Factor | None = None
     unit: Factor | None = None
     individual: Factor | None = None
 
     def weights(self) -> dict[str, Number]:
-        """The components present, in the order corporate, unit, individual."""
-        return {name: value for name in ("corporate", "unit", "individual")
-                if (value := getattr(self, name)) is not None}
+        """The components present, in the order corporate, unit, individual, then levels as written."""
+        named = {name: value for name in ("corporate", "unit", "individual")
+                 if (value := getattr(self, name)) is not None}
+        return {**named, **(self.model_extra or {})}
 
 
 class Plan(Model):
@@ -250,7 +306,11 @@ class Manifest(Model):
     rounding: Rounding = Field(default_factory=Rounding)
     plugins: list[Text] = Field(default_factory=list)
     rulesets: list[Text] = Field(default_factory=list)
-    strategy: Strategy
+    strategy: Strategy | None = Field(default=None, description="optional: a bonus-only workspace may omit it")
+    levels: list[Name] = Field(default_factory=list,
+                               description="names of the levels of the centre tree, top first (company, segment, ...)")
+    categories: list[Name] = Field(default_factory=list,
+                                   description="extra non-financial input categories this workspace uses")
     inputs: dict[Name, InputDef] = Field(default_factory=dict)
     kpis: list[KpiDef] = Field(default_factory=list)
     centers: list[Center] = Field(min_length=1)

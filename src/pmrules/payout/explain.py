@@ -55,7 +55,15 @@ def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: Sc
                      budget: list[int]) -> list[dict[str, Any]]:
     lines = []
     for line in scored.lines:
-        record = kpi_trail(ws, catalog, run, scored.owner, line.kpi, budget)
+        record = kpi_trail(ws, catalog, run, line.measured or scored.owner, line.kpi, budget)
+        if line.measured:
+            record["measure_of"] = line.measured  # a shared measure: another centre's KPI
+        if line.points is not None:
+            record["curve_points"] = [{"result": _num(pt.result), "factor": _num(pt.factor)} for pt in line.points]
+        if line.own_factors is not None:
+            record["curve_own"] = {k: _num(v) for k, v in line.own_factors._asdict().items()}
+        if line.below:
+            record["curve_below"] = _num(line.below)
         record.update({
             "weight": _num(line.weight), "direction": line.direction,
             "breakpoints": None if line.breakpoints is None else {k: _num(v) for k, v in line.breakpoints._asdict().items()},
@@ -75,18 +83,19 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         raise InputError(f"--explain: no employee '{employee_id}'", hint=did_you_mean(employee_id, ids)
                          or "give an employee_id from employees.csv")
     p = found[0]
+    index = next(i for i, q in enumerate(run.employees) if q is p)
     e = p.employee
     plan = ws.organisation.plans[e.plan]
     weights = plan.components.weights()
     curve = curve_of(plan)
     components = []
     budget = [MAX_TRAIL_KPIS]
-    for component in COMPONENTS:
-        if component not in weights:
-            continue
+    for component in [*(c for c in COMPONENTS if c in weights), *(c for c in weights if c not in COMPONENTS)]:
         record: dict[str, Any] = {"component": component, "weight": _num(weights[component]),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
-        owner = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}[component]
+        owners = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}
+        source = p.score_sources.get(component, "")
+        owner = owners.get(component) or source.removeprefix("scorecard of ")
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
             record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget)
@@ -99,7 +108,9 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         "combine": plan.combine, "components": components,
         "combined": _num(p.combined),
         "gates": [{"owner": g.owner, "kpi": g.kpi, "value": _num(g.value), "min": _num(g.min), "max": _num(g.max),
-                   "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]],
+                   "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]]
+        + [{"score": g.score, "value": _num(g.value), "min": _num(g.min), "max": _num(g.max), "passed": g.passed}
+           for g in run.groups[int(run.group_of[index])].score_gates],
         "cap": _num(plan.cap), "capped": p.capped, "multiplier": _num(p.multiplier),
         "multiplier_exact": None if p.multiplier is None else fraction_text(p.multiplier),
         "proration": {"start": str(first), "end": str(last), "days": p.days, "period_days": run.period.days,

@@ -13,6 +13,7 @@ from pmrules.errors import InputError, Location, PmrulesError, did_you_mean
 from pmrules.models import Plan
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import NO_RATING
+from pmrules.workspace.levels import check_levels
 
 if TYPE_CHECKING:
     from pmrules.workspace.load import Workspace
@@ -53,7 +54,7 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     for what, key, ids in (
         ("centre", "centers", [c.id for c in m.centers]),
         ("plan", "plans", [p.id for p in m.plans]),
-        ("objective", "strategy", [o.id for o in m.strategy.objectives]),
+        ("objective", "strategy", [o.id for o in (m.strategy.objectives if m.strategy else [])]),
         ("scorecard owner", "scorecards", [s.owner for s in m.scorecards]),
     ):
         for dup in sorted(_duplicates(ids)):
@@ -99,6 +100,7 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         if not plan.components.weights():
             errors.append(InputError(f"plan '{plan.id}' has no components", location=ws.locate("plans", i)))
 
+    errors.extend(check_levels(ws))
     errors.extend(_employee_references(ws, set(centers), plans))
     for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
         if entity not in centers and entity not in employee_ids:
