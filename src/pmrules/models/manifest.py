@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
+from pmrules.models.sources import DataSource
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
 # YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
@@ -168,8 +170,10 @@ class Pool(Model):
 
 
 class DataFiles(Model):
-    employees: str = "employees.csv"
-    actuals: str = "actuals.csv"
+    """Each a path (version 1) or a mapped source (an export as it comes, see docs/workspace.md)."""
+
+    employees: str | DataSource = "employees.csv"
+    actuals: str | DataSource = "actuals.csv"
 
 
 class Manifest(Model):

@@ -1,0 +1,187 @@
+"""Mapped data sources (issue 19): exports read as they come pay exactly what the plain CSV pays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pmrules.cli import cli
+from pmrules.errors import InputError
+from pmrules.models import Formats, Manifest
+from pmrules.sources.cells import cell_number, parse_date, parse_number
+from pmrules.sources.raw import decode
+from pmrules.workspace import load_workspace
+from pmrules.workspace.cells import CellError
+
+sys.path.insert(0, str(Path(__file__).parent))
+import exports  # noqa: E402
+
+WORKSPACES = Path(__file__).parent / "workspaces"
+US = Formats(thousands=",")
+EU = Formats(decimal=",", thousands=".", date="%d.%m.%Y")
+
+
+@pytest.mark.parametrize(("text", "formats", "kwargs", "value"), [
+    ("$120,000.00", US, {"currency": "USD"}, "120000.00"),
+    ("-$1,200.50", US, {"currency": "USD"}, "-1200.50"),
+    ("$-1,200.50", US, {"currency": "USD"}, "-1200.50"),
+    ("USD 1,200", US, {"currency": "USD"}, "1200"),
+    ("1.234,56 €", EU, {"currency": "EUR"}, "1234.56"),
+    ("1 234,56", Formats(decimal=",", thousands=" "), {"currency": "EUR"}, "1234.56"),
+    ("1\u202f234,56", Formats(decimal=",", thousands=" "), {"currency": "EUR"}, "1234.56"),
+    ("1'234.5", Formats(thousands="'"), {"currency": "CHF"}, "1234.5"),
+    ("1234.5", US, {"currency": "USD"}, "1234.5"),
+    ("10%", US, {"percent": True}, "0.10"),
+    ("12,5 %", EU, {"percent": True}, "0.125"),
+    ("0.15", US, {"percent": True}, "0.15"),
+    (".5", US, {}, "0.5"),
+])
+def test_numbers_as_people_write_them(text: str, formats: Formats, kwargs: dict[str, object], value: str) -> None:
+    options = {"currency": None, "percent": False, **kwargs}
+    got = parse_number(text, "x", formats, **options)  # type: ignore[arg-type]
+    assert got == Decimal(value) and str(got) == value  # exact, places kept
+
+
+@pytest.mark.parametrize(("text", "formats", "kwargs", "message"), [
+    ("1.234,56", US, {}, "not a number under the declared format"),
+    ("1,234.56", EU, {}, "not a number under the declared format"),
+    ("1,23,456", US, {}, "not a number under the declared format"),  # lakh grouping is not declared
+    ("120,000", Formats(), {}, "not a number under the declared format"),
+    ("€1,200", US, {"currency": "USD"}, "in another currency"),
+    ("$1,200", US, {}, "in another currency"),
+    ("10%", US, {"currency": "USD"}, "a percentage"),
+    ("1e5", US, {}, "not a number"),
+    ("", US, {}, "not a number"),
+])
+def test_numbers_that_do_not_parse_under_the_declaration(text: str, formats: Formats, kwargs: dict[str, object],
+                                                          message: str) -> None:
+    options = {"currency": None, "percent": False, **kwargs}
+    with pytest.raises(CellError, match=message):
+        parse_number(text, "x", formats, **options)  # type: ignore[arg-type]
+
+
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False, allow_infinity=False),
+       st.sampled_from([(".", ","), (",", "."), (",", " "), (".", "'"), (".", ""), (",", "")]))
+def test_any_amount_written_under_a_format_reads_back_exactly(amount: Decimal, marks: tuple[str, str]) -> None:
+    decimal, thousands = marks
+    plain = f"{abs(amount):,.2f}".replace(",", "T").replace(".", "D")
+    text = ("-" if amount < 0 else "") + "$" + plain.replace("T", thousands).replace("D", decimal)
+    formats = Formats(decimal=decimal, thousands=thousands)  # type: ignore[arg-type]
+    assert parse_number(text, "x", formats, currency="USD", percent=False) == amount
+
+
+def test_xlsx_number_cells_are_read_from_their_shortest_repr() -> None:
+    assert cell_number(0.1, "x") == Decimal("0.1")  # not 0.1000000000000000055511151231257827...
+    assert cell_number(73000.07, "x") == Decimal("73000.07")
+    assert cell_number(80000, "x") == Decimal(80000)
+    with pytest.raises(CellError):
+        cell_number(True, "x")
+
+
+def test_dates_follow_the_declared_format_only() -> None:
+    assert parse_date("03/15/2026", "d", Formats(date="%m/%d/%Y")) == dt.date(2026, 3, 15)
+    assert parse_date("15.03.2026", "d", EU) == dt.date(2026, 3, 15)
+    with pytest.raises(CellError, match="not a date under the declared format %m/%d/%Y") as error:
+        parse_date("15/03/2026", "d", Formats(date="%m/%d/%Y"))
+    assert error.value.hint == "write it like 03/15/2026, or change formats.date"
+
+
+@pytest.mark.parametrize(("data", "encoding"), [
+    ("Zoë;Ærø".encode(), "utf-8"), (b"\xef\xbb\xbf" + "Zoë".encode(), "utf-8"), ("Zoë".encode(), "utf-8-sig"),
+    ("Zoë;Ærø".encode("utf-16"), "utf-16"),
+    ("Zoë;Ærø".encode("utf-16-le"), "utf-16-le"), ("Zoë;Ærø".encode("cp1252"), "windows-1252"),
+    ("Zoë".encode("latin-1"), "latin-1"),
+])
+def test_declared_encodings_are_read(data: bytes, encoding: str) -> None:
+    assert decode(data, encoding, "f.csv") in ("Zoë;Ærø", "Zoë")
+
+
+@pytest.mark.parametrize(("data", "encoding", "message"), [
+    ("Zoë".encode(), "windows-1252", "the file is UTF-8 text, not windows-1252"),
+    ("Zoë".encode(), "latin-1", "the file is UTF-8 text, not latin-1"),
+    ("Zoë".encode("utf-16"), "utf-8", "UTF-16 byte-order mark"),
+    ("Zoë".encode("utf-16"), "windows-1252", "UTF-16 byte-order mark"),
+    ("Zoë".encode("cp1252"), "utf-8", "not utf-8 text"),
+    (b"Zoe", "utf-16", "not utf-16"),
+    ("Zoe".encode("utf-16-le"), "windows-1252", "NUL bytes"),
+    (b"\x81abc", "windows-1252", "not windows-1252 text"),  # 0x81 is undefined in Windows-1252
+])
+def test_a_wrong_encoding_is_an_error_not_mojibake(data: bytes, encoding: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        decode(data, encoding, "f.csv")
+
+
+@pytest.mark.parametrize("name", ["mapped-hris-xlsx", "mapped-european-csv"])
+def test_a_mapped_export_gives_the_same_employees_and_actuals_as_the_plain_csv(name: str) -> None:
+    plain = load_workspace(WORKSPACES / "gates-cap-proration")
+    mapped = load_workspace(WORKSPACES / name)
+    for a, b in zip(plain.employees, mapped.employees, strict=True):
+        assert (a.employee_id, a.center, a.plan, a.start_date, a.end_date, a.individual_rating) == (
+            b.employee_id, b.center, b.plan, b.start_date, b.end_date, b.individual_rating)
+        assert a.base_salary == b.base_salary and a.target_bonus_pct == b.target_bonus_pct
+    assert mapped.actuals.values == plain.actuals.values
+
+
+def test_the_committed_exports_are_what_tests_exports_builds(tmp_path: Path) -> None:
+    assert exports.PERSONAL.read_bytes() == exports.personal_text().encode("cp1252")
+    assert exports.LEDGER.read_bytes() == exports.ledger_text().encode("cp1252")
+    exports.write_hris(tmp_path / "rebuilt.xlsx")
+    committed, rebuilt = (openpyxl.load_workbook(p) for p in (exports.HRIS, tmp_path / "rebuilt.xlsx"))
+    assert committed.sheetnames == rebuilt.sheetnames == ["Summary", "Employees"]
+    for name in committed.sheetnames:
+        assert list(committed[name].values) == list(rebuilt[name].values)
+        assert [c.number_format for row in committed[name] for c in row] == [
+            c.number_format for row in rebuilt[name] for c in row]
+
+
+def test_validate_reports_each_source_as_json() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(WORKSPACES / "mapped-european-csv"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    employees, actuals = document["sources"]
+    assert employees["rows_read"] == 6 and employees["extra_columns"] == ["Abteilung"]
+    assert employees["columns"]["base_salary"] == "Jahresgehalt"
+    assert actuals["rows_read"] == 10 and actuals["rows_used"] == 4
+    assert {r["reason"]: (r["rows"], r["examples"]) for r in actuals["rows_ignored"]} == {
+        "period other than FY2026": (4, ["2025"]), "entity not in the workspace": (1, ["KST-9000"]),
+        "input not used by the workspace": (1, ["4711"])}
+
+
+def test_a_plain_workspace_never_imports_the_mapping_layer() -> None:
+    code = ("import sys; from pmrules.workspace import load_workspace; "
+            f"load_workspace({str(WORKSPACES / 'gates-cap-proration')!r}); "
+            "print('pmrules.sources.mapping' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_unmapped_columns_keep_their_own_names(tmp_path: Path) -> None:
+    """`columns` lists only what differs: a header already named `plan` needs no entry."""
+    ws = tmp_path / "ws"
+    import shutil
+
+    shutil.copytree(WORKSPACES / "gates-cap-proration", ws)
+    text = (ws / "employees.csv").read_text().replace("employee_id,", "Emp No,", 1)
+    (ws / "export.csv").write_text(text)
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "employees: employees.csv", "employees: {file: export.csv, columns: {employee_id: Emp No}}"))
+    loaded = load_workspace(ws)
+    assert [e.employee_id for e in loaded.employees] == ["E1", "E2", "E3", "E4", "E5", "E6"]
+    assert loaded.sources[0].columns["plan"] == "plan"
+
+
+def test_the_schema_documents_a_mapped_source() -> None:
+    schema = Manifest.model_json_schema()
+    assert "DataSource" in schema["$defs"] and "Formats" in schema["$defs"]
+    assert set(schema["$defs"]["DataSource"]["properties"]) == {
+        "file", "sheet", "header_row", "columns", "values", "formats", "extra_columns"}
