@@ -97,13 +97,14 @@ def xlsx_valid(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _xlsx(_use_xlsx_employees(ws), _employee_rows())
 
 
-def _mapped_xlsx(ws: Path, *, sheet: str = "Employees", formats: str = "{date: \"%m/%d/%Y\", thousands: \",\"}") -> openpyxl.Workbook:
+def _mapped_xlsx(ws: Path, *, sheet: str = "Employees", formats: str = "{date: \"%m/%d/%Y\", thousands: \",\"}",
+                 salary: str = "Salary") -> openpyxl.Workbook:
     """An HRIS-like workbook: a summary sheet first, a merged title block, the header on row 4, typed cells."""
     manifest = ws / "pmrules.yaml"
     text = manifest.read_text()
     manifest.write_text(text[: text.index("\ndata:\n") + 1] + (
         "data:\n  employees:\n    file: hr.xlsx\n    sheet: " + sheet + "\n    header_row: 4\n"
-        "    columns: {employee_id: ID, name: Name, center: Unit, plan: Plan, base_salary: Salary,\n"
+        "    columns: {employee_id: ID, name: Name, center: Unit, plan: Plan, base_salary: " + salary + ",\n"
         "              target_bonus_pct: Target, start_date: Hired, individual_rating: Rating}\n"
         "    formats: " + formats + "\n  actuals: actuals.csv\n"))
     book = openpyxl.Workbook()
@@ -127,6 +128,10 @@ def mapped_xlsx_valid(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def mapped_xlsx_sheet_typo(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _mapped_xlsx(ws, sheet="Employes")
+
+
+def mapped_xlsx_column_missing(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _mapped_xlsx(ws, salary="Salry")
 
 
 def mapped_xlsx_merged_data(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,7 +321,7 @@ SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     f.__name__: f for f in (
         xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
         mapped_xlsx_valid, mapped_xlsx_sheet_typo, mapped_xlsx_merged_data, mapped_xlsx_date_number,
-        mapped_xlsx_encoding,
+        mapped_xlsx_encoding, mapped_xlsx_column_missing,
         yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, yaml_deep_block_nesting,
         yaml_deep_flow_nesting_within_parser_limit, csv_oversized, employees_oversized, formula_too_long,
         formula_too_many_terms, ruleset_oversized,

@@ -6,8 +6,10 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from pmrules.cli import cli
 from pmrules.errors import InputError
-from pmrules.models import Formats, Manifest
+from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, Formats, Manifest
 from pmrules.sources.cells import cell_number, parse_date, parse_number
 from pmrules.sources.raw import decode
 from pmrules.workspace import load_workspace
@@ -185,3 +187,44 @@ def test_the_schema_documents_a_mapped_source() -> None:
     assert "DataSource" in schema["$defs"] and "Formats" in schema["$defs"]
     assert set(schema["$defs"]["DataSource"]["properties"]) == {
         "file", "sheet", "header_row", "columns", "values", "formats", "extra_columns"}
+
+
+PEOPLE = st.lists(st.tuples(
+    st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=0, max_value=1, places=3, allow_nan=False, allow_infinity=False),
+    st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31))),
+    st.one_of(st.none(), st.integers(1, 5)),
+    st.text(alphabet="abcéüßÆø ", min_size=1, max_size=12).map(str.strip).filter(bool),
+), min_size=1, max_size=8)
+
+
+@given(PEOPLE)
+def test_any_employees_read_from_a_european_export_equal_the_plain_csv(people: list[tuple[Any, ...]]) -> None:
+    """The invariant behind the golden workspaces, for any salaries, targets, dates and accented names."""
+    from pmrules.io.tables import read_table
+    from pmrules.models import DataSource
+    from pmrules.sources.mapping import map_source
+    from pmrules.sources.raw import read_raw
+    from pmrules.workspace.tables import read_employees
+
+    plain = ["employee_id,name,center,plan,base_salary,target_bonus_pct,start_date,end_date,individual_rating"]
+    export = ["Nr;Name;KST;Plan;Gehalt;Ziel;Eintritt;Bewertung"]
+    for i, (salary, pct, start, rating, name) in enumerate(people):
+        plain.append(f"E{i},{name},c,p,{salary},{pct},{start or ''},,{rating or ''}")
+        money = f"{salary:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+        share = format(pct * 100, "f").replace(".", ",")
+        export.append(f"E{i};{name};K1;p;{money} €;{share} %;{start.strftime('%d.%m.%Y') if start else ''};{rating or ''}")
+    source = DataSource(file="x.csv", columns={"employee_id": "Nr", "name": "Name", "center": "KST", "base_salary": "Gehalt",
+                                               "target_bonus_pct": "Ziel", "start_date": "Eintritt",
+                                               "individual_rating": "Bewertung", "plan": "Plan"},
+                        values={"center": {"K1": "c"}},
+                        formats=Formats(decimal=",", thousands=".", date="%d.%m.%Y", delimiter=";", encoding="cp1252"))
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "plain.csv").write_text("\n".join(plain) + "\n", encoding="utf-8")
+        (Path(folder) / "x.csv").write_bytes(("\r\n".join(export) + "\r\n").encode("cp1252"))
+        expected = read_employees(read_table(Path(folder) / "plain.csv"))
+        table, _ = map_source(read_raw(Path(folder) / "x.csv", "x.csv", source), source, "employees",
+                              EMPLOYEE_REQUIRED, EMPLOYEE_OPTIONAL, "EUR")
+        got = read_employees(table)
+    for a, b in zip(expected, got, strict=True):
+        assert a.model_dump() == b.model_dump()
