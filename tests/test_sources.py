@@ -228,3 +228,29 @@ def test_any_employees_read_from_a_european_export_equal_the_plain_csv(people: l
         got = read_employees(table)
     for a, b in zip(expected, got, strict=True):
         assert a.model_dump() == b.model_dump()
+
+
+def test_a_ledger_workbook_with_typed_amounts_pays_like_the_plain_actuals(tmp_path: Path) -> None:
+    """Actuals from an XLSX ledger: a title row, typed numbers, entity codes, a period column."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(WORKSPACES / "gates-cap-proration", ws)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "GL"
+    for row in (["General ledger FY2026"], ["CC", "Account", "Amount", "Year"],
+                ["CC-1", "units_out", 1000, "2026"], ["CC-1", "late_days", 10.0, "2026"],
+                ["CC-2", "units_out", 300, "2026"], ["CC-2", "late_days", 20, "2026"], ["CC-2", "late_days", 99, "2025"]):
+        sheet.append(row)
+    book.save(ws / "gl.xlsx")
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace("actuals: actuals.csv", (
+        "actuals: {file: gl.xlsx, header_row: 2, columns: {entity: CC, input: Account, value: Amount, period: Year},"
+        " values: {entity: {CC-1: corp, CC-2: sales}, period: {'2026': FY2026}}}")))
+    mapped, plain = load_workspace(ws), load_workspace(WORKSPACES / "gates-cap-proration")
+    assert mapped.actuals.values == plain.actuals.values
+    assert mapped.actuals.where[("corp", "late_days")].line == 4
+    report = mapped.sources[1]
+    assert (report.file.endswith("gl.xlsx[GL]"), report.rows_read, report.ignored) == (
+        True, 5, {"period other than FY2026": 1})
