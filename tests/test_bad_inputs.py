@@ -13,11 +13,13 @@ expect.yaml keys:
   stdout:   fragments that must appear in stdout (an audit's findings).
   absent:   fragments that must not appear anywhere in the output.
   remove:   files of `_base` to delete from the copy.
+  data:     replaces the `data:` section of the copied pmrules.yaml (a mapped source, say).
   setup:    name of a function below that prepares the copy (and may monkeypatch limits).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -93,6 +95,60 @@ def xlsx_not_a_workbook(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def xlsx_valid(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _xlsx(_use_xlsx_employees(ws), _employee_rows())
+
+
+def _mapped_xlsx(ws: Path, *, sheet: str = "Employees", formats: str = "{date: \"%m/%d/%Y\", thousands: \",\"}",
+                 salary: str = "Salary") -> openpyxl.Workbook:
+    """An HRIS-like workbook: a summary sheet first, a merged title block, the header on row 4, typed cells."""
+    manifest = ws / "pmrules.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text[: text.index("\ndata:\n") + 1] + (
+        "data:\n  employees:\n    file: hr.xlsx\n    sheet: " + sheet + "\n    header_row: 4\n"
+        "    columns: {employee_id: ID, name: Name, center: Unit, plan: Plan, base_salary: " + salary + ",\n"
+        "              target_bonus_pct: Target, start_date: Hired, individual_rating: Rating}\n"
+        "    formats: " + formats + "\n  actuals: actuals.csv\n"))
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["Headcount", 3])
+    data = book.create_sheet("Employees")
+    for row in (["Census"], ["Exported 2026-12-31"], [], ["ID", "Name", "Unit", "Plan", "Salary", "Target", "Hired",
+                                                          "Rating", "Department"],
+                ["E1", "Ada Chief", "corp", "staff", 100000, 0.2, None, 4, "HQ"],
+                ["E2", "Bo Ops", "ops", "staff", "$80,000.00", "15%", dt.datetime(2026, 4, 1), 3, "Ops"],
+                ["E3", "Cy Line", "ops", "staff", 50000.0, 0.1, "01/01/2026", 2, "Ops"]):
+        data.append(row)
+    data.merge_cells("A1:D1")
+    book.save(ws / "hr.xlsx")
+    return book
+
+
+def mapped_xlsx_valid(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _mapped_xlsx(ws)
+
+
+def mapped_xlsx_sheet_typo(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _mapped_xlsx(ws, sheet="Employes")
+
+
+def mapped_xlsx_column_missing(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _mapped_xlsx(ws, salary="Salry")
+
+
+def mapped_xlsx_merged_data(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _mapped_xlsx(ws)
+    book["Employees"].merge_cells("B6:C6")
+    book.save(ws / "hr.xlsx")
+
+
+def mapped_xlsx_date_number(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _mapped_xlsx(ws)
+    cell = book["Employees"]["G6"]
+    cell.value, cell.number_format = 46113, "General"  # an Excel date serial left unformatted
+    book.save(ws / "hr.xlsx")
+
+
+def mapped_xlsx_encoding(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _mapped_xlsx(ws, formats="{date: \"%m/%d/%Y\", encoding: utf-16}")
 
 
 def yaml_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,6 +367,8 @@ def long_center_name(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     f.__name__: f for f in (
         xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
+        mapped_xlsx_valid, mapped_xlsx_sheet_typo, mapped_xlsx_merged_data, mapped_xlsx_date_number,
+        mapped_xlsx_encoding, mapped_xlsx_column_missing,
         yaml_oversized, yaml_too_many_nodes, yaml_deep_nesting, yaml_deep_block_nesting,
         yaml_deep_flow_nesting_within_parser_limit, csv_oversized, employees_oversized, formula_too_long,
         formula_too_many_terms, ruleset_oversized,
@@ -342,6 +400,10 @@ def _prepare(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tupl
             target = ws / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+    if "data" in expect:
+        manifest = ws / "pmrules.yaml"
+        text = manifest.read_text()
+        manifest.write_text(text[: text.index("\ndata:\n") + 1] + yaml.safe_dump({"data": expect["data"]}))
     if "setup" in expect:
         SETUPS[expect["setup"]](ws, monkeypatch)
     return ws, expect

@@ -219,3 +219,18 @@ def cli(ctx: click.Context, debug: bool, allow_outside_links: bool) -> None:
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 50, 1000)
 
+
+
+def main() -> None:
+    """The `pmrules` console command: the click group, then quiet during interpreter shutdown.
+
+    Once the command has finished (its output complete or cleanly abandoned), a Ctrl-C or SIGTERM
+    that lands while Python shuts down would print a traceback from `threading._shutdown`; there is
+    nothing left to interrupt, so late signals are ignored.
+    """
+    try:
+        cli()
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -14,6 +14,7 @@ from pmrules.cli.tables import Table
 from pmrules.models import Manifest
 from pmrules.plugins import get_plugin_manager
 from pmrules.safetext import printable
+from pmrules.sources.report import SourceReport
 
 WORKSPACE_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -123,10 +124,13 @@ def schema(output: Path | None, of_rulesets: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=WORKSPACE_DIR)
-def validate(directory: Path) -> None:
+@format_option
+def validate(directory: Path, fmt: str) -> None:
     """Load and cross-check a workspace and its rule sets without auditing or paying it.
 
-    Exit 0 if it loads; exit 2 with one `file:line: problem (hint)` line per problem.
+    Exit 0 if it loads; exit 2 with one `file:line: problem (hint)` line per problem. Then, per data
+    source: the file, the rows read, the rows ignored and why, and the columns used (`--format json`
+    for tooling).
     """
     from pmrules.audit import resolve_rulesets
 
@@ -134,8 +138,31 @@ def validate(directory: Path) -> None:
     rulesets = resolve_rulesets(opened.workspace, opened.catalog)
     ws = opened.workspace
     m = ws.manifest
-    click.echo(printable(
+    summary = (
         f"{m.workspace} {m.period}: valid — {len(m.centers)} centres, {len(m.scorecards)} scorecards, "
         f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available, "
         f"{sum(len(r.rules) for r in rulesets)} rules in {len(rulesets)} rule set(s)"
-    ))
+    )
+    if fmt == "json":
+        emit(to_json({"valid": True, "summary": summary, "sources": [r.to_dict() for r in ws.sources]}), None)
+        return
+    click.echo(printable(summary))
+    for report in ws.sources:
+        for line in source_lines(report):
+            click.echo(printable(line))
+
+
+def source_lines(report: SourceReport) -> list[str]:
+    """A data source for people: what was read, what was left out and why, which column fed which."""
+    ignored = sum(report.ignored.values())
+    head = f"{report.key}: {report.file}" + (f" (header row {report.header_row})" if report.mapped else "")
+    lines = [head, f"  rows read: {report.rows_read}, used: {report.rows_used}, ignored: {ignored}"]
+    for reason, count in report.ignored.items():
+        examples = report.examples.get(reason)
+        lines.append(f"    {count} ignored: {reason}" + (f" ({', '.join(map(repr, examples))})" if examples else ""))
+    if report.mapped:
+        lines.append("  columns: " + ", ".join(f"{name} <- {header!r}" for name, header in report.columns.items()))
+    else:
+        lines.append("  columns: as named in the file (version 1)")
+    lines += [f"  {severity}: {message}" for severity, message in report.notes]
+    return lines

@@ -196,6 +196,10 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
         click.echo(printable(f"warning: the pool of {currency} {run.pool.amount:,} was not distributed: every "
                              "bonus is 0 (a failed gate or zero attainment), so there is nothing to scale pro rata"),
                    err=True)
+    for report in ws.sources:  # a mapped export's warnings (a mapped code no row carries), never only in validate
+        for severity, message in report.notes:
+            if severity == "warning":
+                click.echo(printable(f"warning: {report.file}: {message}"), err=True)
     for p in run.unpaid:
         click.echo(printable(f"unpaid: {p.employee.employee_id} ({ws.employee_location(p.employee)}): "
                              f"{'; '.join(p.reasons)}"), err=True)

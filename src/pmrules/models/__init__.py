@@ -19,7 +19,12 @@ from pmrules.models.manifest import (
     ScorecardLine,
     Strategy,
 )
+from pmrules.models.sources import DataSource, Formats
 from pmrules.models.tables import (
+    ACTUALS_COLUMNS,
+    ACTUALS_OPTIONAL,
+    ACTUALS_REQUIRED,
+    COLUMN_KINDS,
     EMPLOYEE_COLUMNS,
     EMPLOYEE_OPTIONAL,
     EMPLOYEE_REQUIRED,
@@ -28,6 +33,7 @@ from pmrules.models.tables import (
 )
 
 __all__ = [
+    "ACTUALS_COLUMNS", "ACTUALS_OPTIONAL", "ACTUALS_REQUIRED", "COLUMN_KINDS", "DataSource", "Formats",
     "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
     "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",

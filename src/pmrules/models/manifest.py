@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from pmrules.models.sources import DataSource
+
 # Limits on what a manifest may hold (SECURITY.md lists them). They are checked by validators, not
 # by Field constraints, so the JSON Schema of `pmrules schema` stays as it is.
 MAX_NUMBER = 10**15  # any YAML number: breakpoints, targets, gate bounds
@@ -58,6 +60,7 @@ def _text(limit: int) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
 
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
@@ -290,8 +293,10 @@ class Pool(Model):
 
 
 class DataFiles(Model):
-    employees: Text = "employees.csv"
-    actuals: Text = "actuals.csv"
+    """Each a path (version 1) or a mapped source (an export as it comes, see docs/workspace.md)."""
+
+    employees: str | DataSource = "employees.csv"
+    actuals: str | DataSource = "actuals.csv"
 
 
 class Manifest(Model):

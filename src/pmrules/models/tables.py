@@ -11,6 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 EMPLOYEE_REQUIRED = ("employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct")
 EMPLOYEE_OPTIONAL = ("start_date", "end_date", "individual_rating")
 EMPLOYEE_COLUMNS = EMPLOYEE_REQUIRED + EMPLOYEE_OPTIONAL
+# The columns of long-form actuals; `period` is optional (a mapped ledger may carry it).
+ACTUALS_REQUIRED = ("entity", "input", "value")
+ACTUALS_OPTIONAL = ("period",)
+ACTUALS_COLUMNS = ACTUALS_REQUIRED + ACTUALS_OPTIONAL
+# How a mapped source reads each typed column (any other column is text): money and fractions are
+# exact decimals (a fraction may be written `10%`), dates follow the declared format.
+COLUMN_KINDS = {
+    "base_salary": "money", "target_bonus_pct": "fraction", "start_date": "date", "end_date": "date",
+    "individual_rating": "integer", "value": "money",
+}
 # target_bonus_pct is a fraction of salary; above this it is surely a percentage typed as a number.
 MAX_TARGET_BONUS_PCT = 3
 

@@ -6,6 +6,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -14,12 +15,15 @@ from pmrules.io import tables as table_files
 from pmrules.io.inputs import workspace_file
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
-from pmrules.models import DataFiles, Employee, Manifest
+from pmrules.models import DataFiles, DataSource, Employee, Manifest
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
+
+if TYPE_CHECKING:
+    from pmrules.sources import SourceReport
 
 MANIFEST_NAME = "pmrules.yaml"
 
@@ -35,6 +39,7 @@ class Workspace:
     employees_file: str
     actuals: Actuals
     input_files: list[Path] = field(default_factory=list)
+    sources: list[SourceReport] = field(default_factory=list)
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -74,7 +79,7 @@ def _start_reading_employees(pool: ThreadPoolExecutor, root: Path) -> tuple[Path
 
     Used only if the manifest names that same file and it passes the size check; otherwise discarded.
     """
-    guess = root / DataFiles().employees
+    guess = root / str(DataFiles().employees)
     try:
         workspace_file(root, guess)
         if guess.stat().st_size > table_files.MAX_TABLE_BYTES:
@@ -97,45 +102,88 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     employees = EmployeeTable.from_employees("", [])
     actuals = Actuals()
     files = [manifest_path]
-    employees_path = _data_path(root, manifest.data.employees, index, "employees")
-    actuals_path = _data_path(root, manifest.data.actuals, index, "actuals")
+    reports: list[SourceReport] = []
+    data = manifest.data
+    employees_path = _data_path(root, data.employees, index, "employees")
+    actuals_path = _data_path(root, data.actuals, index, "actuals")
+    employees_file = str(employees_path)
     try:
-        check_table_file(employees_path, str(employees_path))  # the fast reader loads the whole file
-        fast = early[1].result() if early is not None and early[0] == employees_path else None
-        if early is None or early[0] != employees_path:
-            fast = read_employees_fast(employees_path, str(employees_path))
-        employees = fast or EmployeeTable.from_employees(
-            str(employees_path), read_employees(read_table(employees_path, str(employees_path))))
+        if isinstance(data.employees, DataSource):
+            employees = _mapped_employees(employees_path, data.employees, manifest, index, reports)
+            employees_file = employees.file
+        else:
+            check_table_file(employees_path, str(employees_path))  # the fast reader loads the whole file
+            fast = early[1].result() if early is not None and early[0] == employees_path else None
+            if early is None or early[0] != employees_path:
+                fast = read_employees_fast(employees_path, str(employees_path))
+            employees = fast or EmployeeTable.from_employees(
+                str(employees_path), read_employees(read_table(employees_path, str(employees_path))))
+            reports.append(_plain_report("employees", employees_file, len(employees), []))
         files.append(employees_path)
     except PmrulesError as exc:
         errors.append(exc)
     try:
-        actuals = read_actuals(read_table(actuals_path, str(actuals_path)))
+        if isinstance(data.actuals, DataSource):
+            actuals = _mapped_actuals(actuals_path, data.actuals, manifest, index, employees, reports)
+        else:
+            table = read_table(actuals_path, str(actuals_path))
+            actuals = read_actuals(table)
+            reports.append(_plain_report("actuals", table.file, len(table.rows), table.header))
         files.append(actuals_path)
     except PmrulesError as exc:
         errors.append(exc)
     raise_all(errors)
-    workspace = Workspace(root, manifest, index, employees, str(employees_path), actuals, files)
+    workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports)
     raise_all(check_structure(workspace))
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 
 
-def _data_path(root: Path, relative: str, index: LineIndex, key: str) -> Path:
+def _plain_report(key: str, file: str, rows: int, header: list[str]) -> SourceReport:
+    from pmrules.sources import plain_report
+
+    return plain_report(key, file, rows, header)
+
+
+def _mapped_employees(path: Path, source: DataSource, manifest: Manifest, index: LineIndex,
+                      reports: list[SourceReport]) -> EmployeeTable:
+    from pmrules.sources.read import read_mapped_employees  # imported only for a mapped source
+
+    table, report = read_mapped_employees(path, str(path), source, manifest.currency, index.locate)
+    reports.append(report)
+    return EmployeeTable.from_employees(table.file, read_employees(table))
+
+
+def _mapped_actuals(path: Path, source: DataSource, manifest: Manifest, index: LineIndex, employees: EmployeeTable,
+                    reports: list[SourceReport]) -> Actuals:
+    from pmrules.sources.read import read_mapped_actuals
+
+    table, report = read_mapped_actuals(
+        path, str(path), source, manifest.currency, index.locate,
+        entities={c.id for c in manifest.centers} | set(employees.id_list()), inputs=set(manifest.inputs),
+        period=manifest.period)
+    reports.append(report)
+    return read_actuals(table)
+
+
+def _data_path(root: Path, named: str | DataSource, index: LineIndex, key: str) -> Path:
+    relative = named.file if isinstance(named, DataSource) else named
+    where = index.locate("data", key, "file") if isinstance(named, DataSource) else index.locate("data", key)
     path = root / relative
     if Path(relative).is_absolute() or ".." in Path(relative).parts:
         raise InputError(
             f"data.{key} must be a path inside the workspace, not {excerpt(relative)}",
-            location=index.locate("data", key),
+            location=where,
         )
-    if path.suffix.lower() not in (".csv", ".xlsx"):
+    allowed = (".csv", ".tsv", ".txt", ".xlsx") if isinstance(named, DataSource) else (".csv", ".xlsx")
+    if path.suffix.lower() not in allowed:
         raise InputError(
-            f"data.{key} must be a .csv or .xlsx file, not {excerpt(relative)}", location=index.locate("data", key)
+            f"data.{key} must be a {', '.join(allowed[:-1])} or .xlsx file, not {excerpt(relative)}", location=where
         )
     if not path.exists() and not path.is_symlink():
         raise InputError(
             f"data.{key} names {excerpt(relative)}, which does not exist",
-            location=index.locate("data", key),
+            location=where,
             hint=f"create {path} or fix the path",
         )
-    return workspace_file(root, path, location=index.locate("data", key))
+    return workspace_file(root, path, location=where)
