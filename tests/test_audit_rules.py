@@ -235,6 +235,11 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
              changes={"inputs": {"calls": {"category": "activity"}, "weeks": {"category": "calendar"}}},
              local_ruleset=True),
     ),
+    # --- look-alike ids (issue 18): the same skeleton, different text
+    "compensation.lookalike-ids": (
+        Case(employees=[employee("EI", "corp")]),  # E1 (the manager) and EI read alike
+        Case(employees=[employee("E2", "corp")]),
+    ),
 }
 
 

@@ -6,10 +6,14 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
+from pmrules.ids import model_id, model_name
+
+# Normalised (NFKC, trimmed) first, and a character outside the pattern is named (pmrules.ids).
+# (The validator after the Field wraps the checked str schema, so `pmrules schema` keeps the patterns.)
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100), BeforeValidator(model_id)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100), BeforeValidator(model_name)]
 # YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
 Number = StrictInt | StrictFloat
 Direction = Literal["higher", "lower"]

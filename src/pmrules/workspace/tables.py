@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pmrules import ids
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
 from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
@@ -59,12 +60,20 @@ def _row_width_error(table: Table, i: int, row: list[str]) -> InputError | None:
     return None
 
 
+def _id(text: str, what: str, *, name: bool = False) -> str:
+    """The normal form of an id cell (pmrules.ids), or a CellError naming the character."""
+    try:
+        return ids.checked(text, what, name=name)
+    except ids.IdError as exc:
+        raise CellError(str(exc), exc.hint) from exc
+
+
 def read_employees(table: Table) -> list[Employee]:
     """Employees from their table; every problem of the file is collected before raising."""
     columns = _check_header(table, EMPLOYEE_REQUIRED, EMPLOYEE_OPTIONAL)
     errors: list[PmrulesError] = []
     employees: list[Employee] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # normal id -> (line, id as written)
     for i, row in enumerate(table.rows):
         where = table.location(i)
         width = _row_width_error(table, i, row)
@@ -80,6 +89,7 @@ def read_employees(table: Table) -> list[Employee]:
             for name in ("employee_id", "center", "plan"):
                 if not values[name]:
                     raise CellError(f"{name} is empty", f"every employee needs a {name}")
+                values[name] = _id(values[name], name)
             salary = parse_decimal(cell("base_salary"), "base_salary")
             if salary < 0:
                 raise CellError(f"base_salary is {salary}, negative", "a salary is zero or more")
@@ -98,16 +108,21 @@ def read_employees(table: Table) -> list[Employee]:
         except CellError as exc:
             errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
-        if values["employee_id"] in seen:
-            errors.append(
-                InputError(
-                    f"duplicate employee_id {excerpt(values['employee_id'])}",
-                    location=where,
-                    hint=f"first defined on line {seen[values['employee_id']]}",
-                )
-            )
+        employee_id = values["employee_id"]
+        if employee_id in seen:
+            first_line, first_written = seen[employee_id]
+            written = cell("employee_id")
+            if written == first_written:
+                errors.append(InputError(f"duplicate employee_id {excerpt(employee_id)}", location=where,
+                                         hint=f"first defined on line {first_line}"))
+            else:
+                errors.append(InputError(
+                    f"employee_id {excerpt(written)} is {excerpt(employee_id)} once normalised, the id of line "
+                    f"{first_line} ({excerpt(first_written)})", location=where,
+                    hint="two rows may not differ only by look-alike, full-width or invisible characters: "
+                         "fix one of them"))
             continue
-        seen[values["employee_id"]] = where.line or 0
+        seen[employee_id] = (where.line or 0, cell("employee_id"))
         employees.append(
             Employee.model_construct(
                 **values,
@@ -124,6 +139,13 @@ def read_employees(table: Table) -> list[Employee]:
     return employees
 
 
+def _header_input(table: Table, name: str) -> str:
+    try:
+        return _id(name, "input column", name=True) if name else name
+    except CellError as exc:
+        raise InputError(str(exc), location=table.location(), hint=exc.hint) from exc
+
+
 def read_actuals(table: Table) -> Actuals:
     """Long form `entity,input,value` or wide form `entity,<input>,...`; the header tells which."""
     header = table.header
@@ -137,6 +159,7 @@ def read_actuals(table: Table) -> Actuals:
     actuals = Actuals(form="long" if long_form else "wide")
     errors: list[PmrulesError] = []
     if not long_form:
+        header = [header[0], *(_header_input(table, name) for name in header[1:])]
         dupes = sorted({name for name in header if header.count(name) > 1})
         if dupes or "" in header:
             raise InputError(
@@ -154,12 +177,20 @@ def read_actuals(table: Table) -> Actuals:
         if not entity:
             errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))
             continue
+        try:
+            entity = _id(entity, "entity")
+            if long_form and row[1]:
+                row[1] = _id(row[1], "input", name=True)
+        except CellError as exc:
+            errors.append(InputError(str(exc), location=where, hint=exc.hint))
+            continue
         pairs = [(row[1], row[2])] if long_form else list(zip(header[1:], row[1:], strict=False))
         if not long_form:
             if entity in seen_entities:
                 errors.append(
                     InputError(
-                        f"entity {excerpt(entity)} appears twice in the wide form",
+                        f"entity {excerpt(entity)} appears twice in the wide form"
+                        + ("" if entity == row[0] else f" (written {excerpt(row[0])}, the same once normalised)"),
                         location=where,
                         hint=f"merge it with line {seen_entities[entity]}",
                     )
