@@ -161,6 +161,7 @@ def lookalikes(draw: st.DrawFn, original: str = "E1") -> str:
 def _with_row(tmp: Path, employee_id: str) -> Path:
     ws = tmp / "ws"
     shutil.copytree(BASE, ws)
+    _select_integrity(ws)
     with (ws / "employees.csv").open("a", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerow([employee_id, "Morgan Hale", "ops", "staff", "90000",
                                                           "0.10", "", "", "3"])
@@ -209,10 +210,29 @@ def test_every_lookalike_of_a_centre_id_in_yaml_is_refused(tmp_path_factory: pyt
 
 
 # -- the look-alikes that remain: an audit warning ----------------------------------------------------------
+def _select_integrity(ws: Path) -> None:
+    manifest = ws / "pmrules.yaml"
+    text = manifest.read_text()
+    assert "rulesets: [alignment, compensation, controllability]" in text
+    manifest.write_text(text.replace("rulesets: [alignment, compensation, controllability]",
+                                     "rulesets: [alignment, compensation, controllability, integrity]"))
+
+
+def test_the_rule_runs_only_where_selected(tmp_path: Path) -> None:
+    """A version-1 workspace that lists its rule sets audits exactly as before; without the key it runs."""
+    ws = _with_row(tmp_path, "EI")
+    assert _audit(ws)
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace(", integrity]", "]"))
+    assert _audit(ws) == []
+    manifest.write_text(manifest.read_text().replace("rulesets: [alignment, compensation, controllability]\n", ""))
+    assert _audit(ws)
+
+
 def _audit(ws: Path) -> list[str]:
     opened = open_workspace(ws)
     return [f"{f.location}|{f.message}" for f in run_audit(opened.workspace, opened.catalog).findings
-            if f.rule == "compensation.lookalike-ids"]
+            if f.rule == "integrity.lookalike-ids"]
 
 
 @pytest.mark.parametrize(("written", "other"), [("EI", "E1"), ("El", "E1"), ("e1", "E1"), ("E|", None)])
@@ -236,6 +256,7 @@ def test_a_centre_and_an_employee_that_look_alike_are_a_warning(tmp_path: Path) 
 def test_plans_and_kpis_that_look_alike_are_warnings(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     shutil.copytree(BASE, ws)
+    _select_integrity(ws)
     manifest = (ws / "pmrules.yaml").read_text()
     manifest = manifest.replace("\ndata:", "  - id: Staff\n    components: {unit: 1.0}\n"
                                 "    curve: {threshold: 0.5, target: 1.0, maximum: 2.0}\n\ndata:")

@@ -4,7 +4,7 @@ An id (employee, centre, plan, objective, owner) or a name (KPI, input) is norma
 then trimmed) where it is read, then must use a small ASCII alphabet: a Cyrillic `Е`, a zero-width
 or no-break space, a BOM, a bidi override or an accent is refused with the character named, and a
 full-width `Ｅ００１` becomes `E001`. Look-alikes that remain inside that alphabet (`O0` against
-`00`, `l1` against `11`) are not errors (both may be real ids) but the `compensation.lookalike-ids`
+`00`, `l1` against `11`) are not errors (both may be real ids) but the `integrity.lookalike-ids`
 audit rule warns about them, through `skeleton`.
 """
 
