@@ -105,6 +105,7 @@ def root_lines(*lines: dict[str, Any]) -> Case:
     return Case(changes={"scorecards": [{"owner": "corp", "kpis": list(lines)}]})
 
 
+INTEGRITY = ["controllability", "alignment", "compensation", "integrity"]
 SEVEN = ["retention_rate", "csat", "nps", "churn_rate", "roi", "operating_margin", "revenue_growth"]
 ROOT = {"supports": "strategy:retain"}
 
@@ -265,6 +266,11 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
              changes={"inputs": {"calls": {"category": "activity"}, "weeks": {"category": "calendar"}}},
              local_ruleset=True),
     ),
+    # --- look-alike ids (issue 18): the same skeleton, different text
+    "integrity.lookalike-ids": (
+        Case(employees=[employee("EI", "corp")], changes={"rulesets": INTEGRITY}),  # E1 (the manager), EI
+        Case(employees=[employee("E2", "corp")], changes={"rulesets": INTEGRITY}),
+    ),
 }
 
 
@@ -281,7 +287,7 @@ def rule_ids(path: Path) -> list[str]:
 def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
     ids = [i for path in [*BUILTIN_RULESETS, LOCAL_RULESET] for i in rule_ids(path)]
     assert len(ids) == len(set(ids))
-    assert len(BUILTIN_RULESETS) == 3
+    assert len(BUILTIN_RULESETS) == 4
     assert set(RULE_CASES) == set(ids)
     for rule_id, cases in RULE_CASES.items():
         assert len(cases) == 2 and all(isinstance(c, Case) for c in cases), rule_id

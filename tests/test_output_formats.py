@@ -47,7 +47,7 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[types.Modul
 
 def test_builtin_formats_come_through_the_hook_in_help_order(pm: Any) -> None:
     formats = output_formats(pm)
-    assert list(formats) == ["table", "csv", "json", "xlsx"]
+    assert list(formats) == ["table", "csv", "json", "xlsx", "csv-raw"]
     assert {f.source for f in formats.values()} == {"builtin"}
     assert [f.name for f in formats.values() if f.binary] == ["xlsx"]
 
@@ -56,7 +56,7 @@ def test_a_plugin_format_is_offered_and_used_by_payout(installed: Callable[..., 
     installed(format_plugin("fancy_plugin", OutputFormat("fancy", fancy, "a summary line for chat")))
     help_text = CliRunner().invoke(cli, ["payout", "--help"])
     assert help_text.exit_code == 0, help_text.output
-    assert "[table|csv|json|xlsx|fancy]" in help_text.output
+    assert "[table|csv|json|xlsx|csv-raw|fancy]" in help_text.output
     assert "fancy: a summary line for chat" in " ".join(help_text.output.split())
 
     workspace = shutil.copytree(WORKSPACES / "curve-segments", tmp_path / "ws")

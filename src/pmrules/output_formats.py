@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 import pluggy
 
 from pmrules.errors import PluginError, PmrulesError, raise_all
-from pmrules.plugins import DEFAULT_PLUGINS, call_with_source
+from pmrules.plugins import DEFAULT_PLUGINS, call_with_source, guarded
 
 HOOK = "register_output_formats"
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -91,11 +91,9 @@ def write_output(fmt: OutputFormat, **available: object) -> bytes:
     if unknown:
         raise PluginError(f"plugin '{fmt.source}' output format '{fmt.name}' asks for {', '.join(unknown)}",
                           hint=f"a writer may take: {', '.join(WRITER_ARGUMENTS)}", plugin=fmt.source)
-    try:
-        data = fmt.write(**{name: available[name] for name in wanted})
-    except (PmrulesError, MemoryError):
-        raise
-    except Exception as exc:
-        raise PluginError(f"plugin '{fmt.source}' raised in output format '{fmt.name}': {type(exc).__name__}: {exc}",
-                          hint="fix the plugin, or leave it out with PMRULES_LOAD_PLUGINS", plugin=fmt.source) from exc
+    data = guarded(fmt.source, f"output format '{fmt.name}'", fmt.write,
+                   keep=(PmrulesError,), **{name: available[name] for name in wanted})
+    if not isinstance(data, (str, bytes)):
+        raise PluginError(f"plugin '{fmt.source}' output format '{fmt.name}' returned {type(data).__name__}; "
+                          "expected str or bytes", plugin=fmt.source)
     return data.encode() if isinstance(data, str) else data

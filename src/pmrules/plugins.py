@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pluggy
 
@@ -99,7 +100,9 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             raise PluginError(f"plugin name '{name}' is reserved for pmrules' own defaults", plugin=name)
         try:
             module = ep.load()
-        except Exception as exc:  # a third-party import can fail in any way; name it and stop
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except BaseException as exc:  # a third-party import can fail in any way (SystemExit too); name it and stop
             raise PluginError(
                 f"plugin '{name}' ({ep.value}) failed to import: {type(exc).__name__}: {exc}",
                 hint=f"fix or uninstall it, or leave it out with {LOAD_PLUGINS_ENV}",
@@ -148,13 +151,39 @@ def call_with_source(pm: pluggy.PluginManager, hook_name: str, **kwargs: object)
 
 
 def call_impl(pm: pluggy.PluginManager, impl: pluggy.HookImpl, hook_name: str, **kwargs: object) -> tuple[str, object]:
-    """Call one plugin's implementation; whatever it raises becomes a PluginError naming the plugin."""
+    """Call one plugin's implementation through `guarded`, so whatever it raises names the plugin."""
     name = pm.get_name(impl.plugin) or "?"
+    arguments = {arg: kwargs[arg] for arg in impl.argnames}
+    return name, guarded(name, f"{hook_name}()", lambda: impl.function(**arguments))
+
+
+T = TypeVar("T")
+
+
+def guarded(plugin: str, what: str, function: Callable[..., T], *args: object,
+            keep: tuple[type[BaseException], ...] = (), **kwargs: object) -> T:
+    """The one way pmrules calls plugin code: every hook, writer and command goes through here.
+
+    Anything the plugin raises becomes one PluginError naming it and `what` was called (exit 2):
+    any Exception, and the BaseExceptions a plugin has no business raising at pmrules
+    (SystemExit, GeneratorExit, custom BaseException subclasses), which would otherwise print a
+    traceback or end the command silently. An iterator it returns (a generator hook) is drained
+    here, so a failure part-way is caught too. Ctrl-C and SIGTERM (KeyboardInterrupt) still
+    interrupt, MemoryError keeps its own message, and `keep` lists what passes through as raised
+    (an output writer's own PmrulesError, a plugin command's click exit).
+    """
     try:
-        return name, impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-    except Exception as exc:
+        value = function(*args, **kwargs)
+        if isinstance(value, Iterator):
+            value = list(value)  # type: ignore[assignment]
+        return value
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except keep:
+        raise
+    except BaseException as exc:
         raise PluginError(
-            f"plugin '{name}' raised in {hook_name}(): {type(exc).__name__}: {exc}",
+            f"plugin '{plugin}' raised in {what}: {type(exc).__name__}: {exc}",
             hint=f"fix the plugin, or leave it out with {LOAD_PLUGINS_ENV}",
-            plugin=name,
+            plugin=plugin,
         ) from exc

@@ -8,6 +8,7 @@ overrides) or a whole secret file read by mistake. Whatever pmrules shows of it 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 MAX_EXCERPT = 60
@@ -60,3 +61,15 @@ def clip_list(names: list[str], limit: int = 10) -> str:
     """Comma-separated `clip`ped names, at most `limit` of them."""
     shown = ", ".join(clip(name, 40) for name in names[:limit])
     return shown + (f", ... and {len(names) - limit} more" if len(names) > limit else "")
+
+
+_CONTROL_NAMES = {0x00: "NULL", 0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED", 0x0D: "CARRIAGE RETURN",
+                  0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+
+
+def describe(char: str) -> str:
+    """One character by code point and Unicode name, e.g. `U+0415 CYRILLIC CAPITAL LETTER IE`."""
+    code = ord(char)
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(code) or (
+        "a control character" if unicodedata.category(char) == "Cc" else "an unnamed character")
+    return f"U+{code:04X} {name}"

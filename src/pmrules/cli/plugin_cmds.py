@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import pluggy
 
 from pmrules.cli import cli
 from pmrules.errors import PluginError, PmrulesError
-from pmrules.plugins import call_impl, get_plugin_manager
+from pmrules.plugins import call_impl, get_plugin_manager, guarded
 from pmrules.safetext import printable
 
 
@@ -47,7 +48,7 @@ def add_plugin_commands(group: click.Group, pm: pluggy.PluginManager | None = No
                 if name in taken:
                     raise PluginError(f"plugin '{source}' adds the command '{name}', which already exists",
                                       hint="rename the plugin's command", plugin=source)
-                group.add_command(command, name)
+                group.add_command(_guard_command(command, source), name)
                 taken.add(name)
                 added.append(name)
         return added
@@ -64,3 +65,24 @@ def _each_plugin(pm: pluggy.PluginManager) -> list[tuple[str, click.Group]]:
         name, _ = call_impl(pm, impl, "register_commands", cli=scratch)
         found.append((name, scratch))
     return found
+
+
+# What a command may raise on purpose: click's exits and usage errors, sys.exit(n), pmrules' own errors.
+COMMAND_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                 PmrulesError)
+
+
+def _guard_command(command: click.Command, source: str) -> click.Command:
+    """Run a plugin command's callback (and its subcommands') through `guarded`, naming the plugin on a crash."""
+    callback = command.callback
+    if callback is not None:
+        name = command.name or "?"
+
+        def run(*args: object, **kwargs: object) -> object:
+            return guarded(source, f"command '{name}'", callback, *args, keep=COMMAND_EXITS, **kwargs)
+
+        command.callback = functools.update_wrapper(run, callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _guard_command(sub, source)
+    return command

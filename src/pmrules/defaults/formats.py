@@ -20,6 +20,12 @@ def _csv(run: Any) -> bytes:
     return to_csv(run)
 
 
+def _csv_raw(run: Any) -> bytes:
+    from pmrules.payout.formats import to_csv
+
+    return to_csv(run, raw=True)
+
+
 def _json(run: Any, workspace: Any, audit: dict[str, Any]) -> str:
     from pmrules.cli.output import to_json
     from pmrules.payout.records import payout_document
@@ -40,4 +46,6 @@ def register_output_formats() -> list[OutputFormat]:
         OutputFormat("csv", _csv, "one row per employee, for payroll", extension=".csv"),
         OutputFormat("json", _json, "employees, totals and the audit, for machines", extension=".json"),
         OutputFormat("xlsx", _xlsx, "a workbook with totals, for finance", binary=True, extension=".xlsx"),
+        OutputFormat("csv-raw", _csv_raw, "csv with text cells exactly as in the input: a name starting with = + - @ "
+                     "is not neutralised (only for payroll systems that need it; see SECURITY.md)", extension=".csv"),
     ]

@@ -269,5 +269,8 @@ def pydantic_errors(exc: Any, index: LineIndex, prefix: Iterable[str | int] = ()
             hint = "remove it or check its spelling against `pmrules schema`"
         elif kind == "missing":
             message = f"missing required key '{loc[-1]}'"
+        elif kind == "value_error" and hasattr(error.get("ctx", {}).get("error"), "hint"):
+            message = str(error["ctx"]["error"])
+            hint = error["ctx"]["error"].hint
         found.append(InputError(f"{where}: {message}", location=index.locate(*loc), hint=hint))
     return found

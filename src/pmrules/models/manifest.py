@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictFloat,
@@ -18,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from pmrules.ids import model_id, model_name
 from pmrules.models.sources import DataSource
 
 # Limits on what a manifest may hold (SECURITY.md lists them). They are checked by validators, not
@@ -63,8 +65,10 @@ def _text(limit: int) -> AfterValidator:
 
 
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
+# Normalised (NFKC, trimmed) first, and a character outside the pattern is named (pmrules.ids).
+# (The validator after the Field wraps the checked str schema, so `pmrules schema` keeps the patterns.)
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100), BeforeValidator(model_id)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100), BeforeValidator(model_name)]
 Text = Annotated[str, _text(MAX_TEXT)]
 LongText = Annotated[str, _text(MAX_LONG_TEXT)]
 # YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.

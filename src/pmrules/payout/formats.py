@@ -12,38 +12,68 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from pmrules.errors import Location, OutputError
 from pmrules.payout.compute import PayoutRun
 from pmrules.payout.records import csv_columns, csv_rows, output_table, totals
+from pmrules.safetext import describe, excerpt
 
 MONEY_FORMAT = "#,##0.00"
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+# openpyxl's ILLEGAL_CHARACTERS_RE (XML 1.0 cannot hold them), plus CR, which every XML reader turns
+# into a line feed: a name holding one would not read back as written.
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f]")
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
 # Numbers, dates and statuses are written by pmrules and never need quotes; these come from users.
 TEXT_COLUMNS = {"employee_id", "name", "center", "plan", "reason"}
+# OWASP "CSV injection": a cell starting with one of these is a formula to Excel, LibreOffice and
+# Google Sheets (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`). Only text columns are touched: a
+# negative bonus in the number columns stays a number.
+FORMULA_START = r"^[=+\-@\t\r]"
+NEUTRALISER = "'"
 
 
-def to_csv(run: PayoutRun) -> bytes:
-    """RFC 4180 with minimal quoting, as Python's csv module writes it, but column by column."""
+def neutralise(value: str) -> str:
+    """The text a spreadsheet shows as written: a leading formula character gets a `'` in front."""
+    return NEUTRALISER + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def to_csv(run: PayoutRun, *, raw: bool = False) -> bytes:
+    """RFC 4180 with minimal quoting, column by column; text cells neutralised unless `raw`.
+
+    Cells that need quotes (a comma, a quote, a line break) are rare, so the columnar writer does
+    the usual file and a plain Python loop the rest; both write the same bytes for the same rows.
+    """
     table = output_table(run)
     names = csv_columns(run)
     columns = []
+    quoting = False
     for name in names:
         column = table[name]
-        if name not in TEXT_COLUMNS:
-            columns.append(column)
-            continue
-        needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
-        if pc.any(needs).as_py():
-            quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
-            column = pc.if_else(needs, quoted, column)
+        if name in TEXT_COLUMNS:
+            if not raw:
+                formula = pc.match_substring_regex(column, FORMULA_START)
+                if pc.any(formula).as_py():
+                    column = pc.if_else(formula, pc.binary_join_element_wise(NEUTRALISER, column, ""), column)
+            quoting = quoting or bool(pc.any(pc.match_substring_regex(column, _NEEDS_QUOTES)).as_py())
         columns.append(column)
+    header = (",".join(names) + "\n").encode()
+    if quoting:
+        lines = (",".join(_quoted(cell) for cell in row) + "\n"
+                 for row in zip(*(column.to_pylist() for column in columns), strict=True))
+        return header + "".join(lines).encode()
     buffer = io.BytesIO()
-    buffer.write((",".join(names) + "\n").encode())
+    buffer.write(header)
     pcsv.write_csv(pa.table(columns, names=names), buffer,
                    pcsv.WriteOptions(include_header=False, quoting_style="none"))
     return buffer.getvalue()
+
+
+def _quoted(cell: str) -> str:
+    if any(ch in cell for ch in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def _deterministic_zip(data: bytes) -> bytes:
@@ -63,6 +93,25 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _as_text(sheet: Any, columns: list[int]) -> None:
+    """openpyxl turns a str starting with `=` into a formula; a cell pmrules writes from data is text, always."""
+    for column in columns:
+        cell = sheet.cell(row=sheet.max_row, column=column)
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def _check_xml_text(run: PayoutRun, number: int, column: str, value: str) -> None:
+    """XML 1.0 cannot hold NUL and most C0 controls (nor keep a CR); say which cell, instead of openpyxl's crash."""
+    bad = ILLEGAL_XML.search(value)
+    if bad:
+        table = run.table
+        where = Location(table.file, int(table.lines[number])) if table.file else None
+        raise OutputError(
+            f"{column} {excerpt(value)} holds {describe(bad.group())}, which an Excel workbook cannot hold",
+            location=where, hint="remove the character from the input, or write --format csv or json")
+
+
 def to_xlsx(run: PayoutRun, currency: str) -> bytes:
     """Employees, totals by centre and plan, and a summary; money cells formatted as money."""
     import datetime as dt
@@ -80,7 +129,8 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
     names = csv_columns(run)
     money_columns = {names.index("bonus")}
     sheet.append(names)
-    for row in csv_rows(run):
+    text_columns = [i + 1 for i, name in enumerate(names) if name in TEXT_COLUMNS]
+    for number, row in enumerate(csv_rows(run)):
         cells: list[Any] = []
         for i, value in enumerate(row):
             if i in money_columns and value:
@@ -90,8 +140,10 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
             elif names[i] == "days":
                 cells.append(int(value))
             else:
+                _check_xml_text(run, number, names[i], value)
                 cells.append(value)
         sheet.append(cells)
+        _as_text(sheet, text_columns)
     for i in money_columns:
         for cell in next(iter(sheet.iter_cols(min_col=i + 1, max_col=i + 1, min_row=2))):
             cell.number_format = MONEY_FORMAT
@@ -101,6 +153,7 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
         part.append([title.split()[-1], f"total ({currency})"])
         for name, amount in summary[key].items():
             part.append([name, Decimal(amount)])
+            _as_text(part, [1])
             part.cell(row=part.max_row, column=2).number_format = MONEY_FORMAT
     totals_sheet = book.create_sheet("Summary")
     totals_sheet.append(["total", Decimal(summary["total"])])

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from pmrules.errors import Location
+from pmrules.ids import SAFE_ID_REGEX
 from pmrules.models import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
 from pmrules.models.manifest import MAX_MONEY
 from pmrules.workspace.cells import MAX_CELL_TEXT
@@ -30,6 +31,9 @@ EPOCH = dt.date(1970, 1, 1)
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _INT = r"^[+-]?[0-9]+$"
+# What Python's str.strip() removes (str.isspace): Unicode separators, C0 \t-\r and \x1c-\x1f, NEL.
+_SPACE = r"[\pZ\x{09}-\x{0d}\x{1c}-\x{1f}\x{85}]"
+_EDGE_SPACE = f"^{_SPACE}|{_SPACE}$"
 
 
 def day_number(date: dt.date | None) -> int:
@@ -139,7 +143,11 @@ def read_employees_fast(path: Path, display: str) -> EmployeeTable | None:
     ids, centers, plans = column("employee_id"), column("center"), column("plan")
     salary_text, pct_text = column("base_salary"), column("target_bonus_pct")
     start_text, end_text, rating_text = column("start_date"), column("end_date"), column("individual_rating")
-    if any(pc.any(pc.equal(col, "")).as_py() for col in (ids, centers, plans)):
+    # Ids already in normal form (pmrules.ids) and names without spaces to trim read the same here as
+    # in the row reader; anything else (a look-alike, a trailing space) is the row reader's to decide.
+    if not all(pc.all(pc.match_substring_regex(col, SAFE_ID_REGEX)).as_py() for col in (ids, centers, plans)):
+        return None
+    if pc.any(pc.match_substring_regex(column("name"), _EDGE_SPACE)).as_py():
         return None
     if any(pc.max(pc.utf8_length(col)).as_py() > MAX_CELL_TEXT for col in (ids, column("name"), centers, plans)):
         return None

@@ -58,9 +58,14 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         ("scorecard owner", "scorecards", [s.owner for s in m.scorecards]),
     ):
         for dup in sorted(_duplicates(ids)):
-            position = [i for i, x in enumerate(ids) if x == dup][1]
-            path = (key, position) if key != "strategy" else ("strategy", "objectives", position)
-            errors.append(InputError(f"duplicate {what} id {excerpt(dup)}", location=ws.locate(*path)))
+            first, position = [i for i, x in enumerate(ids) if x == dup][:2]
+
+            def path(i: int, key: str = key) -> tuple[str | int, ...]:
+                return (key, i) if key != "strategy" else ("strategy", "objectives", i)
+
+            errors.append(InputError(f"duplicate {what} id {excerpt(dup)}", location=ws.locate(*path(position)),
+                                     hint=f"first defined on line {ws.locate(*path(first)).line} (ids are compared "
+                                          "once normalised: full-width letters and spaces around them do not count)"))
     clash = sorted(set(centers) & employee_ids)
     for name in clash:
         errors.append(

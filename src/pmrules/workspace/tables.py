@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pmrules import ids
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
 from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
@@ -60,12 +61,20 @@ def _row_width_error(table: Table, i: int, row: list[str]) -> InputError | None:
     return None
 
 
+def _id(text: str, what: str, *, name: bool = False) -> str:
+    """The normal form of an id cell (pmrules.ids), or a CellError naming the character."""
+    try:
+        return ids.checked(text, what, name=name)
+    except ids.IdError as exc:
+        raise CellError(str(exc), exc.hint) from exc
+
+
 def read_employees(table: Table) -> list[Employee]:
     """Employees from their table; every problem of the file is collected before raising."""
     columns = _check_header(table, EMPLOYEE_REQUIRED, EMPLOYEE_OPTIONAL)
     errors: list[PmrulesError] = []
     employees: list[Employee] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # normal id -> (line, id as written)
     for i, row in enumerate(table.rows):
         where = table.location(i)
         width = _row_width_error(table, i, row)
@@ -81,8 +90,8 @@ def read_employees(table: Table) -> list[Employee]:
             for name in ("employee_id", "center", "plan"):
                 if not values[name]:
                     raise CellError(f"{name} is empty", f"every employee needs a {name}")
-            for name in ("employee_id", "name", "center", "plan"):
-                check_text(values[name], name)
+                values[name] = _id(values[name], name)
+            check_text(values["name"], "name")
             salary = parse_decimal(cell("base_salary"), "base_salary")
             if salary < 0:
                 raise CellError(f"base_salary is {salary}, negative", "a salary is zero or more")
@@ -104,16 +113,21 @@ def read_employees(table: Table) -> list[Employee]:
         except CellError as exc:
             errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
-        if values["employee_id"] in seen:
-            errors.append(
-                InputError(
-                    f"duplicate employee_id {excerpt(values['employee_id'])}",
-                    location=where,
-                    hint=f"first defined on line {seen[values['employee_id']]}",
-                )
-            )
+        employee_id = values["employee_id"]
+        if employee_id in seen:
+            first_line, first_written = seen[employee_id]
+            written = cell("employee_id")
+            if written == first_written:
+                errors.append(InputError(f"duplicate employee_id {excerpt(employee_id)}", location=where,
+                                         hint=f"first defined on line {first_line}"))
+            else:
+                errors.append(InputError(
+                    f"employee_id {excerpt(written)} is {excerpt(employee_id)} once normalised, the id of line "
+                    f"{first_line} ({excerpt(first_written)})", location=where,
+                    hint="two rows may not differ only by look-alike, full-width or invisible characters: "
+                         "fix one of them"))
             continue
-        seen[values["employee_id"]] = where.line or 0
+        seen[employee_id] = (where.line or 0, cell("employee_id"))
         employees.append(
             Employee.model_construct(
                 **values,
@@ -128,6 +142,13 @@ def read_employees(table: Table) -> list[Employee]:
     if errors:
         raise_all(errors)
     return employees
+
+
+def _header_input(table: Table, name: str) -> str:
+    try:
+        return _id(name, "input column", name=True) if name else name
+    except CellError as exc:
+        raise InputError(str(exc), location=table.location(), hint=exc.hint) from exc
 
 
 def read_actuals(table: Table) -> Actuals:
@@ -148,6 +169,7 @@ def read_actuals(table: Table) -> Actuals:
         except CellError as exc:
             raise InputError(str(exc), location=table.location(), hint=exc.hint) from None
     if not long_form:
+        header = [header[0], *(_header_input(table, name) for name in header[1:])]
         dupes = sorted({name for name in header if header.count(name) > 1})
         if dupes or "" in header:
             raise InputError(
@@ -167,8 +189,10 @@ def read_actuals(table: Table) -> Actuals:
             continue
         try:
             check_text(entity, "entity")
-            if long_form:
+            entity = _id(entity, "entity")
+            if long_form and row[1]:
                 check_text(row[1], "input")
+                row[1] = _id(row[1], "input", name=True)
         except CellError as exc:
             errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
@@ -177,7 +201,8 @@ def read_actuals(table: Table) -> Actuals:
             if entity in seen_entities:
                 errors.append(
                     InputError(
-                        f"entity {excerpt(entity)} appears twice in the wide form",
+                        f"entity {excerpt(entity)} appears twice in the wide form"
+                        + ("" if entity == row[0] else f" (written {excerpt(row[0])}, the same once normalised)"),
                         location=where,
                         hint=f"merge it with line {seen_entities[entity]}",
                     )

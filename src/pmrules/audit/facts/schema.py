@@ -94,6 +94,12 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "id": ("str", "objective id"), "statement": ("str", "the objective"), "kpi": ("str", "its KPI, if named"),
         "supporting_lines": ("number", "scorecard lines whose `supports` names it"),
     },
+    "lookalike": {
+        "id": ("str", "namespace:first id of the group, e.g. 'owner:E001'"),
+        "namespace": ("str", "owner (centres and employees) | plan | kpi (the workspace's KPIs and inputs)"),
+        "ids": ("list[str]", "the ids that look alike (the first 20)"), "count": ("number", "how many ids look alike"),
+        "label": ("str", "'E001 (employees.csv:2), EOO1 (employees.csv:9)': each id with where it is defined"),
+    },
     "strategy": {
         "id": ("str", "always 'strategy'"), "discipline": ("str", "the chosen value discipline (absent if none)"),
         "defined": ("bool", "the workspace has a `strategy` (optional for a bonus-only workspace)"),
