@@ -12,6 +12,7 @@ from pmrules.cli import cli
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-bank"
 SPEC_KEYS = {"version", "workspace", "period", "period_start", "period_end", "currency", "rounding", "plugins",
              "rulesets", "strategy", "inputs", "kpis", "centers", "scorecards", "plans", "pool", "data"}
+EXTENSION_KEYS = {"rollup"}  # beyond version 1; each documented in docs/workspace.md
 
 
 def run(*args: str, plugins: str = "") -> object:
@@ -22,7 +23,10 @@ def test_schema_covers_every_key_of_the_spec_including_pool_and_combine():
     result = run("schema")
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
-    assert set(schema["properties"]) == SPEC_KEYS
+    assert set(schema["properties"]) == SPEC_KEYS | EXTENSION_KEYS
+    guide = (EXAMPLE.parents[1] / "docs" / "workspace.md").read_text()
+    for key in EXTENSION_KEYS:
+        assert f"## `{key}:`" in guide, key
     assert schema["additionalProperties"] is False
     plan = schema["$defs"]["Plan"]["properties"]
     assert plan["combine"]["enum"] == ["add", "multiply"] or "multiply" in json.dumps(plan["combine"])

@@ -11,7 +11,10 @@ from pmrules.models.manifest import (
     Manifest,
     Objective,
     Plan,
+    PluginInputDef,
     Pool,
+    RollupKind,
+    RollupRule,
     Rounding,
     Scorecard,
     ScorecardLine,
@@ -28,5 +31,6 @@ from pmrules.models.tables import (
 __all__ = [
     "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef",
-    "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
+    "Manifest", "Objective", "Plan", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
+    "ScorecardLine", "Strategy",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pmrules.audit.facts.groups import employee_groups, value_counts
+from pmrules.audit.facts.reconciliation import reconciliation_facts
 from pmrules.catalog import Catalog
 from pmrules.catalog.controllability import uncontrolled
 from pmrules.errors import Location
@@ -200,6 +201,7 @@ def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
         built += [("gate", gate_fact(ctx, i, p, k, g)) for k, g in enumerate(p.gates)]
     groups = employee_groups(ctx.ws.employees, set(ctx.org.scorecards), set(ctx.org.managers))
     built += [("employee", employee_fact(ctx, group)) for group in groups]
+    built += [("reconciliation", fact) for fact in reconciliation_facts(ctx.ws, ctx.catalog)]
     return built
 
 
