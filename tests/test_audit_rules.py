@@ -25,7 +25,7 @@ from pmrules.testing import minimal_manifest, write_workspace
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN_RULESETS = sorted((REPO / "rulesets").glob("*.yaml"))
 LOCAL_RULESET = REPO / "examples" / "northwind-bank" / "rulesets" / "local.yaml"
-LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|local\.yaml):\d+$")
+LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|local\.yaml):\d+$")
 
 MANAGER = {"employee_id": "E1", "name": "Ada Boss", "center": "corp", "plan": "staff",
            "base_salary": "200000.00", "target_bonus_pct": "0.20", "individual_rating": None}
@@ -56,6 +56,8 @@ class Case:
     kpis: list[dict[str, Any]] = field(default_factory=list)
     edit: Callable[[dict[str, Any]], None] | None = None
     local_ruleset: bool = False
+    actuals: dict[str, dict[str, str]] | None = None
+    files: dict[str, str] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, Any]:
         m = minimal_manifest(**copy.deepcopy(self.changes))
@@ -69,10 +71,13 @@ class Case:
         return m
 
     def write(self, directory: Path) -> Path:
-        write_workspace(directory, self.manifest(), employees=[MANAGER, *self.employees])
+        write_workspace(directory, self.manifest(), employees=[MANAGER, *self.employees], actuals=self.actuals)
         if self.local_ruleset:
             (directory / "rulesets").mkdir()
             shutil.copy(LOCAL_RULESET, directory / "rulesets" / "local.yaml")
+        for relative, text in self.files.items():
+            (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+            (directory / relative).write_text(text)
         return directory
 
 
@@ -106,6 +111,24 @@ def root_lines(*lines: dict[str, Any]) -> Case:
 
 
 INTEGRITY = ["controllability", "alignment", "compensation", "integrity"]
+OWN_SHARE_ON = """ruleset: committee
+overrides:
+  - rule: reconciliation.parent-own-share
+    enabled: true
+    reason: list each region's own business
+"""
+
+
+def reconciled(region: dict[str, str], branches: dict[str, dict[str, str]], rollup: dict[str, Any] | None = None,
+               inputs: dict[str, Any] | None = None, own_share: bool = False) -> Case:
+    """A region below corp with its own actuals and branches below it, audited by the reconciliation rule set."""
+    rulesets = ["reconciliation", *(["rulesets/committee.yaml"] if own_share else [])]
+    return Case(
+        changes={"rulesets": rulesets, "rollup": rollup or {"revenue": "sum"}, "inputs": inputs or {}},
+        centers=[child("south", "profit"), *(child(b, "profit", "south") for b in branches)],
+        actuals={"south": region, **branches}, files={"rulesets/committee.yaml": OWN_SHARE_ON} if own_share else {})
+
+
 SEVEN = ["retention_rate", "csat", "nps", "churn_rate", "roi", "operating_margin", "revenue_growth"]
 ROOT = {"supports": "strategy:retain"}
 
@@ -251,6 +274,25 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
             {"result": 0.8, "factor": 0.5}, {"result": 0.85, "factor": 1.0}, {"result": 0.95, "factor": 1.0},
             {"result": 0.95, "factor": 1.5}]}, **ROOT)),
     ),
+    # --- reconciliation: a parent's own value of a sum input against its children's (exact decimals)
+    "reconciliation.parent-below-children": (
+        # the issue's case: South's revenue typed in below its only branch's
+        reconciled({"revenue": "10000000"}, {"bay": {"revenue": "16900000"}}),
+        # equal is fine, and a region with business of its own is above its branches
+        reconciled({"revenue": "16900000.00"}, {"bay": {"revenue": "16900000"}}),
+    ),
+    "reconciliation.parent-differs-from-children": (
+        reconciled({"net_income": "-5"}, {"bay": {"net_income": "-3.5"}, "cove": {"net_income": "-1.4"}},
+                   rollup={"net_income": {"kind": "sum", "reconcile": "exact"}},
+                   inputs={"net_income": {"category": "revenue", "signed": True}}),
+        reconciled({"net_income": "-4.9"}, {"bay": {"net_income": "-3.5"}, "cove": {"net_income": "-1.4"}},
+                   rollup={"net_income": {"kind": "sum", "reconcile": "exact"}},
+                   inputs={"net_income": {"category": "revenue", "signed": True}}),
+    ),
+    "reconciliation.parent-own-share": (
+        reconciled({"revenue": "20000000"}, {"bay": {"revenue": "16900000"}}, own_share=True),
+        reconciled({"revenue": "20000000"}, {"bay": {"revenue": "16900000"}}),  # shipped switched off
+    ),
     # --- the example's local rule set (examples/northwind-bank/rulesets/local.yaml)
     "northwind.branch-needs-activity-kpi": (
         Case(centers=[child("north", "profit"), child("harbor", "profit", "north")],
@@ -287,7 +329,7 @@ def rule_ids(path: Path) -> list[str]:
 def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
     ids = [i for path in [*BUILTIN_RULESETS, LOCAL_RULESET] for i in rule_ids(path)]
     assert len(ids) == len(set(ids))
-    assert len(BUILTIN_RULESETS) == 4
+    assert len(BUILTIN_RULESETS) == 5
     assert set(RULE_CASES) == set(ids)
     for rule_id, cases in RULE_CASES.items():
         assert len(cases) == 2 and all(isinstance(c, Case) for c in cases), rule_id

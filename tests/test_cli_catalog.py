@@ -12,6 +12,7 @@ from pmrules.cli import cli
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-bank"
 SPEC_KEYS = {"version", "workspace", "period", "period_start", "period_end", "currency", "rounding", "plugins",
              "rulesets", "strategy", "inputs", "kpis", "centers", "scorecards", "plans", "pool", "data"}
+EXTENSION_KEYS = {"rollup"}  # beyond version 1; each documented in docs/workspace.md
 
 
 def run(*args: str, plugins: str = "") -> object:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pluggy
 
 from pmrules.catalog import Catalog, build_catalog
+from pmrules.errors import raise_all
 from pmrules.plugins import get_plugin_manager
+from pmrules.rollup import check_rollup
 from pmrules.workspace import Workspace, load_workspace
 
 
@@ -23,4 +25,6 @@ def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None
     """Load, validate and cross-check a workspace; raises PmrulesError with every problem found."""
     manager = pm or get_plugin_manager()
     workspace = load_workspace(directory)
-    return Opened(workspace, build_catalog(manager, workspace), manager)
+    catalog = build_catalog(manager, workspace)
+    raise_all(check_rollup(workspace, catalog))
+    return Opened(workspace, catalog, manager)

@@ -23,7 +23,8 @@ from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, comput
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
 from pmrules.rational import Fraction
-from pmrules.workspace import Workspace
+from pmrules.rollup import RolledActuals
+from pmrules.workspace import Actuals, Workspace
 
 Lever = tuple[str, str]  # (entity, input)
 
@@ -118,10 +119,11 @@ def segment_slope(line: LineResult, curve: tuple[Fraction, Fraction, Fraction], 
     return (curve[2] - curve[1]) / (mx - g), "target to maximum" + (" (at a kink)" if u in (ug, um) else "")
 
 
-def _point(ws: Workspace, owner: str, names: list[str]) -> dict[sympy.Symbol, sympy.Rational]:
+def _point(actuals: Actuals, owner: str, names: list[str]) -> dict[sympy.Symbol, sympy.Rational]:
+    """Where the derivatives are taken: the values the payout used (rolled-up ones included)."""
     point = {}
     for name in names:
-        raw = ws.actuals.get(owner, name)
+        raw = actuals.get(owner, name)
         if raw is not None:
             point[sympy.Symbol(name)] = sympy.Rational(str(raw))
     return point
@@ -194,7 +196,7 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
         curve = tuple(curve_of(plans[plan_id]))
         for line in scored.lines if scored else []:
             names = derivs.inputs(line.kpi)
-            point = _point(ws, owner, names)
+            point = _point(run.actuals, owner, names)
             for name in names:
                 d_value = derivs.at(line.kpi, name, point) if len(point) == len(names) else None
                 slope, segment = segment_slope(line, curve, d_value is None or d_value >= 0)  # type: ignore[arg-type]
@@ -256,6 +258,10 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
     for (entity, name), paths in levers.items():
         value = ws.actuals.get(entity, name)
         if value is None:
+            rolled = run.actuals.rolled.get((entity, name)) if isinstance(run.actuals, RolledActuals) else None
+            if rolled is not None:
+                notes.append(f"{entity}'s {name} is rolled up ({rolled.kind}) from {', '.join(rolled.children)}: "
+                             "it moves with theirs, which are not followed here")
             continue
         d_bonus = bonus_gradient(me, (entity, name))
         if pool is not None and d_bonus is not None and me.exact_bonus is not None:

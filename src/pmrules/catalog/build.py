@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pmrules.catalog.controllability import financial, known_categories, scorable_by
 from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
 from pmrules.formula import BUILTIN_FUNCTIONS, ExactFormula, FormulaFunction, compile_exact, parse_formula
-from pmrules.models import InputDef, KpiDef
+from pmrules.models import InputDef, KpiDef, PluginInputDef
 from pmrules.plugins import DEFAULT_PLUGINS, PluginInfo, call_with_source, plugin_infos
 from pmrules.safetext import excerpt
 from pmrules.workspace import Workspace
@@ -29,6 +29,8 @@ class InputEntry:
     definition: InputDef
     source: str
     location: Location | None = None
+    rollup: str | None = None  # a plugin's default roll-up, kept when the workspace redeclares the input
+    rollup_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                               "expected a dict {name: {category, unit}}", plugin=source)
         for name, spec in returned.items():
             try:
-                definition = spec if isinstance(spec, InputDef) else InputDef.model_validate(spec)
+                definition = spec if isinstance(spec, InputDef) else PluginInputDef.model_validate(spec)
                 if not str(name).isidentifier():
                     raise ValueError("an input name is a word like invested_capital")
             except (ValidationError, ValueError, TypeError) as exc:
@@ -245,7 +247,17 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                     hint="one of them must rename it, or the workspace must declare it under `inputs:`",
                     plugin=source))
                 continue
-            inputs.setdefault(name, InputEntry(name, definition, source))
+            rollup = getattr(definition, "rollup", None)
+            if previous and rollup and previous.rollup and previous.rollup != rollup:
+                errors.append(PluginError(
+                    f"input '{name}' has roll-up {previous.rollup} in plugin '{previous.source}' and {rollup} in "
+                    f"plugin '{source}'", hint="the workspace decides with `rollup: {" + f"{name}: ...}}`",
+                    plugin=source))
+                continue
+            if previous is None:
+                inputs[name] = InputEntry(name, definition, source, rollup=rollup, rollup_source=rollup and source)
+            elif rollup and not previous.rollup:
+                inputs[name] = replace(previous, rollup=rollup, rollup_source=source)
     if workspace is not None:
         extra = workspace.manifest.categories
         builtin = known_categories()
@@ -255,7 +267,9 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                     "categories", i), hint="list under `categories:` only your own non-financial categories"))
         known = known_categories(extra)
         for name, definition in workspace.manifest.inputs.items():
-            location = workspace.locate("inputs", name)
+            previous = inputs.get(name)
+            if previous and previous.definition.signed and "signed" not in definition.model_fields_set:
+                definition = definition.model_copy(update={"signed": True})
             if definition.category not in known:
                 errors.append(InputError(
                     f"input '{name}' has unknown category '{definition.category}'",
@@ -263,7 +277,9 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                     hint=" ".join(filter(None, [did_you_mean(definition.category, known),
                                                 f"known categories: {', '.join(known)}; declare a non-financial "
                                                 "one under `categories:`"]))))
-            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, location)
+            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, workspace.locate("inputs", name),
+                                      rollup=previous.rollup if previous else None,
+                                      rollup_source=previous.rollup_source if previous else None)
     raise_all(errors)
     return inputs
 

@@ -53,6 +53,9 @@ def evaluate_kpis(catalog: Catalog, actuals: Actuals, requests: Iterable[tuple[s
                     raw = actuals.get(owner, name)
                     if raw is None:
                         problem = f"input '{name}' has no value for '{owner}'"
+                        why = actuals.why_missing(owner, name)
+                        if why:
+                            problem += f" ({why})"
                         break
                     args.append(Fraction(raw))
                 else:

@@ -110,8 +110,19 @@ def render_explanation(trail: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _input_source(item: dict[str, Any]) -> str:
+    """Where an input's value came from: its actuals line, the children it was rolled up from, or why there is none."""
+    rolled = item.get("rolled_up")
+    if rolled:
+        parts = ", ".join(f"{c['entity']} = {c['value']} ({c['from'] or 'rolled up'})" for c in rolled["children"])
+        return f"rolled up: {rolled['kind']} of {parts}"
+    if item.get("why_missing"):
+        return f"no value: {item['why_missing']}"
+    return item["from"] or "no value"
+
+
 def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
-    out = [f"{indent}{i['input']} = {i['value']} ({i['from'] or 'no value'})" for i in line["inputs"]]
+    out = [f"{indent}{i['input']} = {i['value']} ({_input_source(i)})" for i in line["inputs"]]
     for ref in line.get("kpis", []):
         out.append(f"{indent}{ref['kpi']} = {ref['value']}  [{ref['formula']}]")
         out.extend(_input_lines(ref, indent + "  "))

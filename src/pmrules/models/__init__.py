@@ -13,7 +13,10 @@ from pmrules.models.manifest import (
     Manifest,
     Objective,
     Plan,
+    PluginInputDef,
     Pool,
+    RollupKind,
+    RollupRule,
     Rounding,
     Scorecard,
     ScorecardLine,
@@ -36,5 +39,6 @@ __all__ = [
     "ACTUALS_COLUMNS", "ACTUALS_OPTIONAL", "ACTUALS_REQUIRED", "COLUMN_KINDS", "DataSource", "Formats",
     "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
-    "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
+    "Manifest", "Objective", "Plan", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
+    "ScorecardLine", "Strategy",
 ]

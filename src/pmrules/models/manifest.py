@@ -12,9 +12,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StrictFloat,
     StrictInt,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -100,6 +102,9 @@ def parse_decimal(value: str, what: str) -> Decimal:
     return number
 
 
+RollupKind = Literal["sum", "min", "max", "none"]
+
+
 class InputDef(Model):
     """A measured variable and the responsibility category that decides who controls it."""
 
@@ -110,6 +115,35 @@ class InputDef(Model):
     )
     unit: Text | None = None
     description: LongText | None = None
+    signed: bool = Field(
+        default=False,
+        description="the input may be negative; a `sum` roll-up of it is then reconciled only with `reconcile: exact`",
+    )
+
+
+class PluginInputDef(InputDef):
+    """What `register_inputs` may return for one input: a workspace input plus a default roll-up."""
+
+    rollup: RollupKind | None = Field(
+        default=None, description="how a parent's missing value is made from its children's when a workspace rolls up"
+    )
+
+
+class RollupRule(Model):
+    """A roll-up with options, e.g. `{kind: sum, reconcile: exact}`."""
+
+    kind: RollupKind
+    reconcile: Literal["exact"] | None = Field(
+        default=None,
+        description="exact: a parent's own value must equal the sum of its children's (default for an unsigned "
+                    "sum: at least that sum; a signed sum is not reconciled unless exact)",
+    )
+
+    @model_validator(mode="after")
+    def _reconcile_needs_sum(self) -> RollupRule:
+        if self.reconcile is not None and self.kind != "sum":
+            raise ValueError("`reconcile` applies to `sum` roll-ups only")
+        return self
 
 
 class KpiDef(Model):
@@ -296,6 +330,17 @@ class Pool(Model):
         return value
 
 
+def _rollup_form(value: object) -> str:
+    return "options" if isinstance(value, dict) else "kind"
+
+
+# `revenue: sum` or `revenue: {kind: sum, reconcile: exact}`; one error message for either form.
+RollupSpec = Annotated[
+    Annotated[RollupKind, Tag("kind")] | Annotated[RollupRule, Tag("options")],
+    Discriminator(_rollup_form),
+]
+
+
 class DataFiles(Model):
     """Each a path (version 1) or a mapped source (an export as it comes, see docs/workspace.md)."""
 
@@ -326,4 +371,9 @@ class Manifest(Model):
     scorecards: list[Scorecard] = Field(default_factory=list)
     plans: list[Plan] = Field(default_factory=list)
     pool: Pool | None = None
+    rollup: dict[Name, RollupSpec] | None = Field(
+        default=None,
+        description="roll-up per input (sum | min | max | none, or {kind, reconcile}): a centre without a value "
+                    "gets its children's; plugins' defaults apply to inputs not named here (docs/workspace.md)",
+    )
     data: DataFiles = Field(default_factory=DataFiles)

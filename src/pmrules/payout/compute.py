@@ -29,6 +29,7 @@ from pmrules.payout.period import Period
 from pmrules.payout.rounding import PoolResult, allocate_pool, round_units, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.rational import Fraction
+from pmrules.rollup import roll_up
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.employees import NO_RATING, EmployeeTable
 from pmrules.workspace.levels import measured_owner, nearest_at_level
@@ -196,7 +197,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     """
     m = ws.manifest
     table = employees
-    actuals = ws.actuals if actuals is None else actuals
+    actuals = roll_up(ws, catalog, ws.actuals if actuals is None else actuals)
     org = ws.organisation
     cards, plans, root = org.scorecards, org.plans, org.root
     owners = set(org.centers) | set(table.id_list())

@@ -9,11 +9,28 @@ from pmrules.errors import InputError, did_you_mean
 from pmrules.payout.compute import COMPONENTS, PayoutRun
 from pmrules.payout.exact import exact, format_decimal, fraction_text
 from pmrules.payout.scores import ScoreResult, curve_of
-from pmrules.workspace import Workspace
+from pmrules.rollup import RolledActuals
+from pmrules.workspace import Actuals, Workspace
 
 
 def _num(value: Any) -> str | None:
     return None if value is None else format_decimal(exact(value) if not hasattr(value, "denominator") else value)
+
+
+def rolled_up_trail(actuals: Actuals, owner: str, name: str) -> dict[str, Any]:
+    """For a rolled-up value: its kind and each child's value with its actuals line; for a gap: why. Else nothing."""
+    if not isinstance(actuals, RolledActuals):
+        return {}
+    rolled = actuals.rolled.get((owner, name))
+    if rolled is None:
+        why = actuals.why_missing(owner, name)
+        return {"why_missing": why} if why else {}
+    children = []
+    for child in rolled.children:
+        where = actuals.where.get((child, name))
+        children.append({"entity": child, "value": str(actuals.get(child, name)),
+                         "from": None if where is None else str(where), "rolled_up": (child, name) in actuals.rolled})
+    return {"rolled_up": {"kind": rolled.kind, "children": children}}
 
 
 MAX_TRAIL_KPIS = 10_000  # KPI steps in one explanation: KPIs read by several KPIs are shown each time
@@ -36,8 +53,10 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
         if name in catalog.inputs:
             value = run.actuals.get(owner, name)
             where = run.actuals.where.get((owner, name))
-            inputs.append({"input": name, "category": catalog.input_category(name),
-                           "value": None if value is None else str(value), "from": None if where is None else str(where)})
+            record = {"input": name, "category": catalog.input_category(name),
+                      "value": None if value is None else str(value), "from": None if where is None else str(where)}
+            record.update(rolled_up_trail(run.actuals, owner, name))
+            inputs.append(record)
         else:
             refs.append(kpi_trail(ws, catalog, run, owner, name, budget))
     value = run.values.get(owner, kpi)

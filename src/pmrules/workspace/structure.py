@@ -118,7 +118,7 @@ def _cycles(ws: Workspace) -> list[PmrulesError]:
     """Each cycle of the parent links once, in one linear pass (every centre is visited once)."""
     parents = {c.id: c.parent for c in ws.manifest.centers}
     positions = {c.id: i for i, c in enumerate(ws.manifest.centers)}
-    done: set[str] = set()
+    done: set[str] = set()  # centres whose way up was walked already: linear, even for a 10,000-deep chain
     errors: list[PmrulesError] = []
     for start in parents:
         path: list[str] = []

@@ -27,6 +27,10 @@ class Actuals:
     def get(self, entity: str, name: str) -> Decimal | None:
         return self.values.get(entity, {}).get(name)
 
+    def why_missing(self, entity: str, name: str) -> str | None:
+        """More than "no value", where something knows more (a roll-up that could not be made)."""
+        return None
+
 
 def _check_header(table: Table, required: Sequence[str], optional: Sequence[str]) -> dict[str, int]:
     header = table.header
