@@ -333,3 +333,13 @@ def test_reference_agrees_with_the_worked_example_line_factors() -> None:
     assert ref_factor(F("0.26"), (F("0.20"), F("0.25"), F("0.30")), curve, "higher") == F("1.2")
     assert ref_factor(F(3600), (F(5000), F(4000), F(3000)), curve, "lower") == F("1.4")
     assert ref_round(F("4869.6986"), "half_up") == Decimal("4869.70")
+
+
+def test_one_character_numbers_leave_the_shared_nul_byte_alone() -> None:
+    """quicktions writes a one-character string's digit into CPython's cached b"\\x00"; pmrules' Fraction must not."""
+    from pmrules.rational import Fraction
+
+    for digit in "0123456789":
+        assert Fraction(digit) == int(digit)
+        assert bytes([0]) == b"\x00" and bytes([0])[0] == 0, digit
+    assert isinstance(Fraction(1, 3) + 1, Fraction)
