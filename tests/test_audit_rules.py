@@ -220,6 +220,10 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         plan(cap=0.9),
         plan(cap=1.0),  # on target still pays the target bonus
     ),
+    "compensation.weights-unused": (
+        plan(components={"corporate": 0.25, "unit": 0.75}, combine="multiply"),  # weights silently unused
+        plan(components=["corporate", "unit"], combine="multiply"),  # a plain list: nothing to ignore
+    ),
     # --- the example's local rule set (examples/northwind-bank/rulesets/local.yaml)
     "northwind.branch-needs-activity-kpi": (
         Case(centers=[child("north", "profit"), child("harbor", "profit", "north")],

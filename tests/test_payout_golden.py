@@ -106,7 +106,7 @@ def test_golden_workspace_pays_as_worked_by_hand(name: str, source: str, tmp_pat
 def test_golden_set_covers_what_it_claims() -> None:
     """A guard against a golden workspace being deleted or emptied unnoticed."""
     assert {"curve-segments", "gates-cap-proration", "kpi-of-kpi-multiply", "pool-unpaid", "rounding-half-up",
-            "rounding-half-even", "rounding-down"} <= set(GOLDEN)
+            "rounding-half-even", "rounding-down", "plan-rounding", "team-x-individual"} <= set(GOLDEN)
     modes = {re.search(r"mode: (\w+)", (WORKSPACES / n / "pmrules.yaml").read_text()).group(1)  # type: ignore[union-attr]
              for n in GOLDEN}
     assert modes == {"half_up", "half_even", "down"}

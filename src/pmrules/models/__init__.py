@@ -19,6 +19,7 @@ from pmrules.models.manifest import (
 )
 from pmrules.models.tables import (
     EMPLOYEE_COLUMNS,
+    EMPLOYEE_EXTENSIONS,
     EMPLOYEE_OPTIONAL,
     EMPLOYEE_REQUIRED,
     MAX_TARGET_BONUS_PCT,
@@ -26,7 +27,7 @@ from pmrules.models.tables import (
 )
 
 __all__ = [
-    "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
+    "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef",
     "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
 ]

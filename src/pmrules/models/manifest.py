@@ -8,6 +8,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
+from pmrules.models.plan_options import (
+    BonusRounding,
+    ComponentName,
+    FactorRange,
+    RatingTable,
+    RoundingSteps,
+    normalise_ratings,
+)
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
 # YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
@@ -130,15 +139,33 @@ class Components(Model):
 
 class Plan(Model):
     id: Id
-    components: Components
-    combine: Literal["add", "multiply"] = Field(
+    components: Components | list[ComponentName] = Field(
+        description="weights per component ({corporate: 0.5, unit: 0.5}), or a plain list of component names "
+                    "when `combine` is `multiply` or a formula that carries its own weights")
+    combine: Literal["add", "multiply"] | Annotated[str, Field(min_length=1, max_length=500)] = Field(
         default="add",
-        description="add: sum of weight x score; multiply: product of the component scores (weights unused)",
+        description="add: sum of weight x score; multiply: product of the component scores (weights unused); "
+                    "or a formula over the component names, e.g. (0.75*unit + 0.25*corporate) * individual",
     )
     curve: Curve
     gates: list[Gate] = Field(default_factory=list)
     cap: Number | None = None
-    individual_ratings: dict[StrictInt, Number] | None = None
+    individual_ratings: RatingTable | None = None
+    # Beyond version 1 (docs/workspace.md): the plan's own bonus rounding, its rounding steps and an
+    # individual factor column's range.
+    rounding: BonusRounding | None = Field(
+        default=None, description="this plan's rounding of each bonus, overriding the workspace's `rounding`")
+    rounding_steps: RoundingSteps | None = Field(
+        default=None, description="values the plan rounds before the bonus: line_factor, component_score, "
+                                  "team_factor, multiplier, target_amount")
+    individual_factor: FactorRange | None = Field(
+        default=None, description="employees may give their individual score in an `individual_factor` column, "
+                                  "within this range")
+
+    @field_validator("individual_ratings", mode="before")
+    @classmethod
+    def _rating_keys(cls, value: object) -> object:
+        return normalise_ratings(value)
 
 
 class Rounding(Model):

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 EMPLOYEE_REQUIRED = ("employee_id", "name", "center", "plan", "base_salary", "target_bonus_pct")
 EMPLOYEE_OPTIONAL = ("start_date", "end_date", "individual_rating")
 EMPLOYEE_COLUMNS = EMPLOYEE_REQUIRED + EMPLOYEE_OPTIONAL
+# Beyond version 1 (docs/workspace.md): a target amount instead of salary x percentage, and an
+# individual factor instead of a rating. With `target_bonus`, the `target_bonus_pct` column may be absent.
+EMPLOYEE_EXTENSIONS = ("target_bonus", "individual_factor")
 # target_bonus_pct is a fraction of salary; above this it is surely a percentage typed as a number.
 MAX_TARGET_BONUS_PCT = 3
 
@@ -25,8 +28,10 @@ class Employee(BaseModel):
     center: str
     plan: str
     base_salary: Decimal = Field(ge=0)
-    target_bonus_pct: Decimal = Field(ge=0, le=MAX_TARGET_BONUS_PCT, description="a fraction: 0.10 means 10%")
+    target_bonus_pct: Decimal | None = Field(ge=0, le=MAX_TARGET_BONUS_PCT, description="a fraction: 0.10 means 10%")
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    individual_rating: int | None = None
+    individual_rating: int | str | None = Field(default=None, description="a whole number, a decimal or a word")
+    target_bonus: Decimal | None = Field(default=None, ge=0, description="the target amount, instead of a percentage")
+    individual_factor: Decimal | None = Field(default=None, ge=0, description="the individual score itself")
     line: int = Field(default=0, description="line in the file, for messages", exclude=True)

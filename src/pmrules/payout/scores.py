@@ -9,6 +9,7 @@ from pmrules.catalog.values import KpiValues
 from pmrules.models import Gate, Plan, Scorecard
 from pmrules.payout.curve import Breakpoints, curve_segment, line_factor
 from pmrules.payout.exact import exact
+from pmrules.payout.rounding import round_fraction
 from pmrules.rational import Fraction
 
 
@@ -22,6 +23,7 @@ class LineResult:
     factor: Fraction | None
     segment: str | None
     problem: str | None = None
+    unrounded: Fraction | None = None  # the factor before the plan's line_factor rounding step, if it rounds
 
 
 @dataclass
@@ -52,6 +54,7 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
     """sum of weight x line factor through the plan's curve; any line that cannot be scored is a problem."""
     result = ScoreResult(card.owner, plan.id)
     curve = curve_of(plan)
+    step = plan.rounding_steps.line_factor if plan.rounding_steps else None
     total = Fraction(0)
     for line in card.kpis:
         direction = directions[line.kpi]
@@ -77,9 +80,12 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
             result.problems.append(problem or "unscorable line")
             continue
         factor = line_factor(value, points, curve, direction)
+        unrounded = None
+        if step is not None:
+            unrounded, factor = factor, round_fraction(factor, step.quantum, step.mode)
         total += weight * factor
         result.lines.append(LineResult(line.kpi, weight, value, points, direction, factor,
-                                       curve_segment(value, points, direction)))
+                                       curve_segment(value, points, direction), unrounded=unrounded))
     if not result.problems:
         result.score = total
     return result
