@@ -306,3 +306,14 @@ def test_target_bonus_column_without_a_percentage_column(tmp_path: Path) -> None
     # 123,456.78 x (0.6 + 0.375) = 120,370.3605 -> 120,370.36
     assert bonuses(run) == {"A": Decimal("120370.36")}
     assert run.at(0).employee.target_bonus == Decimal("123456.78") and run.at(0).employee.target_bonus_pct is None
+
+
+def test_schema_documents_the_new_plan_keys() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(result.stdout)
+    plan = schema["$defs"]["Plan"]["properties"]
+    assert {"rounding", "rounding_steps", "individual_factor"} <= set(plan)
+    assert set(schema["$defs"]["RoundingSteps"]["properties"]) == {
+        "line_factor", "component_score", "team_factor", "multiplier", "target_amount"}
+    assert "formula over the component names" in plan["combine"]["description"]
+    assert any(branch.get("type") == "array" for branch in plan["components"]["anyOf"])

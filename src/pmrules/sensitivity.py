@@ -21,9 +21,9 @@ from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
 from pmrules.models.plan_options import component_weights
 from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
-from pmrules.payout.compute import beyond_v1
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
+from pmrules.payout.steps import beyond_v1
 from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 

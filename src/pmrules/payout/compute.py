@@ -23,20 +23,15 @@ import pyarrow.compute as pc
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.formula.combine import CombineForm, parse_combine
-from pmrules.models import Employee, Manifest, Plan
+from pmrules.models import Employee, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
-from pmrules.payout.rounding import (
-    PoolResult,
-    allocate_pool,
-    common_quantum,
-    exact_units,
-    round_fraction,
-    round_units,
-    units_to_decimal,
-)
+from pmrules.payout.rounding import PoolResult, common_quantum, round_fraction, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
+from pmrules.payout.steps import RoundingRecord, beyond_v1, target_amount
+from pmrules.payout.steps import step_of as _step
+from pmrules.payout.units import bonus_units
 from pmrules.rational import Fraction
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.employees import EmployeeTable
@@ -122,28 +117,6 @@ class Group:
         return min(value, float(self.plan.cap)) if self.plan.cap is not None else value
 
 
-@dataclass(frozen=True)
-class RoundingRecord:
-    """One rounding step a plan took: what was rounded, from what to what, at which quantum and mode."""
-
-    step: str
-    subject: str
-    exact: Fraction
-    rounded: Fraction
-    quantum: str
-    mode: str
-
-
-def _step(plan: Plan, name: str) -> RoundingStep | None:
-    return None if plan.rounding_steps is None else getattr(plan.rounding_steps, name)
-
-
-def beyond_v1(plan: Plan) -> bool:
-    """Plans that use a formula combine or rounding steps take the general (exact) combine."""
-    return plan.combine not in ("add", "multiply") or plan.rounding_steps is not None \
-        or isinstance(plan.components, list)
-
-
 @dataclass
 class EmployeePayout:
     """One employee's result, materialised on demand from the columns (explanations, JSON, tests)."""
@@ -190,7 +163,7 @@ class PayoutRun:
         return self.plan_rounding.get(plan.id, (self.quantum, self.mode))
 
     def target_at(self, i: int) -> Fraction:
-        return _target(self.table, i, self.groups[int(self.group_of[i])].plan)
+        return target_amount(self.table, i, self.groups[int(self.group_of[i])].plan)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -219,7 +192,7 @@ class PayoutRun:
         step = _step(plan, "target_amount")
         if step is None:
             return []
-        raw = _target(self.table, i, plan, rounded=False)
+        raw = target_amount(self.table, i, plan, rounded=False)
         return [RoundingRecord("target_amount", "target amount", raw, self.target_at(i), step.quantum, step.mode)]
 
     @cached_property
@@ -241,19 +214,6 @@ class PayoutRun:
     @property
     def total(self) -> Decimal:
         return units_to_decimal(self.units[self.paid_mask].sum(), self.quantum)
-
-
-def _target(table: EmployeeTable, i: int, plan: Plan, *, rounded: bool = True) -> Fraction:
-    """base_salary x target_bonus_pct, or target_bonus, from the decimal text; rounded if the plan rounds it."""
-    given = table.text_at(table.target_text, i)
-    value = Fraction(given) if given else Fraction(table.salary_text[i].as_py()) * Fraction(table.pct_text[i].as_py())
-    step = _step(plan, "target_amount") if rounded else None
-    return value if step is None else round_fraction(value, step.quantum, step.mode)
-
-
-def _exact_bonus(table: EmployeeTable, i: int, days: int, period: Period, multiplier: Fraction, plan: Plan) -> Fraction:
-    """target amount x proration x multiplier from the decimal text: the amount rounded once."""
-    return _target(table, i, plan) * Fraction(days, period.days) * multiplier
 
 
 def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
@@ -305,70 +265,11 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     plan_rounding: dict[str, tuple[Decimal, str]] = {
         p.id: (Decimal(p.rounding.quantum), p.rounding.mode) for p in m.plans if p.rounding is not None}
     unit = common_quantum([Decimal(m.rounding.quantum), *(q for q, _ in plan_rounding.values())])
-    units, exact_rows, pool = _units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit)
+    units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit)
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
                      unit, m.rounding.mode, exact_rows, pool, plan_rounding)
-
-
-def _units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
-           group_of: np.ndarray, paid_mask: np.ndarray, plan_rounding: dict[str, tuple[Decimal, str]],
-           unit: Decimal) -> tuple[np.ndarray, int, PoolResult | None]:
-    """Each bonus in units of `unit`: the float product rounded once (exactly near a boundary), then pooled if asked.
-
-    Plans that round bonuses themselves are rounded at their own quantum, then counted in `unit` (which
-    every quantum is a multiple of). Plans that round the target amount first are computed exactly, row by row.
-    """
-    quantum = Decimal(m.rounding.quantum)
-    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
-
-    def exact_bonus(i: int) -> Fraction:
-        group = groups[int(group_of[i])]
-        assert group.multiplier is not None  # asked for paid employees only
-        return _exact_bonus(table, i, int(days[i]), period, group.multiplier, group.plan)
-
-    with np.errstate(invalid="ignore"):
-        approx = table.target_amounts() * (days / period.days) * multipliers[group_of]
-    if not plan_rounding and not any(_step(g.plan, "target_amount") for g in groups):
-        units, exact_rows = round_units(approx / float(quantum), paid_mask, quantum, m.rounding.mode, exact_bonus)
-    else:
-        units, exact_rows = _units_by_plan(approx, paid_mask, groups, group_of, plan_rounding, (quantum, m.rounding.mode),
-                                           unit, exact_bonus)
-    if m.pool is None:
-        return units, exact_rows, None
-    paid = np.flatnonzero(paid_mask)
-    shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
-                                 table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
-    units[paid] = shares
-    return units, exact_rows, pool
-
-
-def _units_by_plan(approx: np.ndarray, paid_mask: np.ndarray, groups: list[Group], group_of: np.ndarray,
-                   plan_rounding: dict[str, tuple[Decimal, str]], default: tuple[Decimal, str], unit: Decimal,
-                   exact_bonus: Callable[[int], Fraction]) -> tuple[np.ndarray, int]:
-    """Round each plan's rows at its own quantum; rows of plans that round the target amount take the exact path."""
-    units = np.zeros(len(approx), dtype=np.int64)
-    exact_rows = 0
-    plan_of_group = np.array([g.plan.id for g in groups], dtype=object)
-    for plan_id in sorted({g.plan.id for g in groups}):
-        plan = next(g.plan for g in groups if g.plan.id == plan_id)
-        quantum, mode = plan_rounding.get(plan_id, default)
-        scale = int(Fraction(quantum) / Fraction(unit))
-        rows = np.flatnonzero(plan_of_group[group_of] == plan_id)
-        paid = paid_mask[rows]
-        if _step(plan, "target_amount") is not None:
-            plan_units = np.array([exact_units(exact_bonus(int(i)), quantum, mode) if ok else 0
-                                   for i, ok in zip(rows.tolist(), paid.tolist(), strict=True)], dtype=np.int64)
-            exact_rows += int(paid.sum())
-        else:
-            def exact_row(k: int, rows: np.ndarray = rows) -> Fraction:
-                return exact_bonus(int(rows[k]))
-
-            plan_units, near = round_units(approx[rows] / float(quantum), paid, quantum, mode, exact_row)
-            exact_rows += near
-        units[rows] = plan_units * scale
-    return units, exact_rows
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:

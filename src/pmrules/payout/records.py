@@ -9,9 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun, RoundingRecord
+from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import format_decimal, fraction_text
 from pmrules.payout.rounding import units_to_decimal
+from pmrules.payout.steps import RoundingRecord
 from pmrules.rational import Fraction
 
 
