@@ -317,3 +317,12 @@ def test_schema_documents_the_new_plan_keys() -> None:
         "line_factor", "component_score", "team_factor", "multiplier", "target_amount"}
     assert "formula over the component names" in plan["combine"]["description"]
     assert any(branch.get("type") == "array" for branch in plan["components"]["anyOf"])
+
+
+def test_an_individual_factor_counts_as_an_individual_score_for_the_audit() -> None:
+    from pmrules.audit import resolve_rulesets, run_audit
+
+    opened = open_workspace(WORKSPACES / "team-x-individual", get_plugin_manager(entry_points=False))
+    ws = opened.workspace
+    findings = run_audit(ws, opened.catalog, resolve_rulesets(ws, opened.catalog)).findings
+    assert findings == []  # E4 and E6 give a factor and no rating: not "individual-score-missing"
