@@ -142,6 +142,28 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         scored("north", "profit", line("retention_rate", supports="csat")),  # csat is not on corp's card
         scored("north", "profit", line("retention_rate", supports="strategy:retain")),
     ),
+    "alignment.curve-points-out-of-order": (
+        root_lines(line("retention_rate", curve={"points": [{"result": 0.9, "factor": 0.5},
+                                                            {"result": 0.8, "factor": 1.0}]}, **ROOT)),
+        # lower is better: the points run from the worst (highest) result down
+        root_lines(line("retention_rate", 0.5, **ROOT),
+                   line("churn_rate", 0.5, curve={"points": [{"result": 0.2, "factor": 0.5},
+                                                             {"result": 0.1, "factor": 1.0}]}, **ROOT)),
+    ),
+    "alignment.no-strategy": (
+        Case(edit=lambda m: m.pop("strategy")),  # a bonus-only workspace loads, and is told
+        Case(),
+    ),
+    "alignment.shared-measure-ancestor": (
+        scored("north", "profit", line("retention_rate", of="corp")),  # company retention on a branch's card
+        scored("north", "profit", line("retention_rate")),
+    ),
+    "alignment.shared-measure-other": (
+        Case(centers=[child("north", "profit"), child("south", "profit")],
+             scorecards=[{"owner": "north", "kpis": [line("retention_rate", of="south")]}]),
+        Case(centers=[child("north", "profit"), child("south", "profit")],
+             scorecards=[{"owner": "north", "kpis": [line("retention_rate", of="corp")]}]),
+    ),
     "alignment.objective-unsupported": (
         Case(edit=lambda m: m["strategy"]["objectives"].append({"id": "grow", "statement": "Grow"})),
         Case(),
@@ -219,6 +241,14 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
     "compensation.cap-below-target": (
         plan(cap=0.9),
         plan(cap=1.0),  # on target still pays the target bonus
+    ),
+    "compensation.line-curve-not-monotone": (
+        root_lines(line("retention_rate", curve={"points": [{"result": 0.8, "factor": 1.0},
+                                                            {"result": 0.9, "factor": 0.5}]}, **ROOT)),
+        # a flat band (1.0 from 0.85 to 0.95) and a cliff at 0.95 are monotone
+        root_lines(line("retention_rate", curve={"points": [
+            {"result": 0.8, "factor": 0.5}, {"result": 0.85, "factor": 1.0}, {"result": 0.95, "factor": 1.0},
+            {"result": 0.95, "factor": 1.5}]}, **ROOT)),
     ),
     "compensation.weights-unused": (
         plan(components={"corporate": 0.25, "unit": 0.75}, combine="multiply"),  # weights silently unused

@@ -149,7 +149,7 @@ def formula_too_many_terms(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def ruleset_oversized(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pmrules.rules.language.MAX_RULESET_BYTES", 6_000)
+    monkeypatch.setattr("pmrules.rules.language.MAX_RULESET_BYTES", 8_000)  # above every built-in set
     with (ws / "rulesets" / "local.yaml").open("a") as handle:
         handle.write("# padding\n" * 1_000)
 
@@ -261,6 +261,53 @@ def output_manifest_is_folder(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None
     (ws / "res.csv.manifest.json").mkdir()
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def big_components(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace(ws / "pmrules.yaml", "{corporate: 0.2, unit: 0.6, individual: 0.2}", "{corporate: 200, unit: 600, individual: 200}")
+
+
+def center_chain(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = "".join(f"  - {{id: c{i}, name: C{i}, type: cost, parent: {f'c{i - 1}' if i else 'ops'}}}\n"
+                    for i in range(10_000))
+    _replace(ws / "pmrules.yaml", "\nscorecards:\n", chain + "\nscorecards:\n")
+
+
+def center_cycle_long(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cycle = "".join(f"  - {{id: y{i}, name: Y{i}, type: cost, parent: y{(i + 1) % 5_000}}}\n" for i in range(5_000))
+    _replace(ws / "pmrules.yaml", "\nscorecards:\n", cycle + "\nscorecards:\n")
+
+
+def _kpis(ws: Path, kpis: list[tuple[str, str]], scored: str) -> None:
+    text = "".join(f"  - {{id: {k}, name: {k}, formula: {f}, direction: higher, perspective: internal}}\n"
+                   for k, f in kpis)
+    _replace(ws / "pmrules.yaml", "\ncenters:\n", text + "\ncenters:\n")
+    _replace(ws / "pmrules.yaml", "{kpi: throughput, weight: 0.5,", f"{{kpi: {scored}, weight: 0.5,")
+
+
+def kpi_chained_powers(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kpis(ws, [(f"p{i}", f"{f'p{i - 1}' if i else 'units_out'} ** 16") for i in range(7)], "p6")
+
+
+def kpi_chain_deep(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kpis(ws, [(f"q{i}", f"{f'q{i - 1}' if i else 'units_out'} + 1") for i in range(1_000)], "q999")
+
+
+def kpi_diamonds(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kpis = [("d0", "units_out")]
+    for i in range(1, 16):
+        kpis += [(f"a{i}", f"d{i - 1} + 1"), (f"b{i}", f"d{i - 1} - 1"), (f"d{i}", f"(a{i} + b{i}) / 2")]
+    _kpis(ws, kpis, "d15")
+
+
+def long_center_name(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace(ws / "pmrules.yaml", "name: Corp,", "name: " + "C" * 1_000_000 + ",")
+
+
 SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     f.__name__: f for f in (
         xlsx_formula_cell, xlsx_merged_cells, xlsx_missing_sheet, xlsx_not_a_workbook, xlsx_valid,
@@ -271,6 +318,8 @@ SETUPS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
         link_ruleset_outside, link_rulesets_folder_outside, link_ruleset_listed_outside, link_inside_accepted,
         link_actuals_device, link_actuals_dev_stdin, link_loop, fifo_employees, fifo_manifest,
         output_fifo, output_link_to_input, output_hardlink_to_input, output_manifest_is_folder,
+        big_components, center_chain, center_cycle_long, kpi_chained_powers,
+        kpi_chain_deep, kpi_diamonds, long_center_name,
     )
 }
 

@@ -326,3 +326,55 @@ def test_an_individual_factor_counts_as_an_individual_score_for_the_audit() -> N
     ws = opened.workspace
     findings = run_audit(ws, opened.catalog, resolve_rulesets(ws, opened.catalog)).findings
     assert findings == []  # E4 and E6 give a factor and no rating: not "individual-score-missing"
+
+
+# --- together with levels and score gates (issue 13, items 2 and 8) ----------------------------------
+
+def _with_levels(directory: Path) -> Path:
+    """The same workspace, with corp at level company and div at level division."""
+    path = directory / "pmrules.yaml"
+    text = path.read_text().replace("centers:\n", "levels: [company, division]\ncenters:\n", 1)
+    text = text.replace("type: investment}", "type: investment, level: company}")
+    text = text.replace("parent: corp}", "parent: corp, level: division}")
+    path.write_text(text)
+    return directory
+
+
+def test_a_formula_reads_a_level_component_by_name(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: [division, corporate, individual]
+    combine: (0.75*division + 0.25*corporate) * individual
+    curve: {CURVE}
+    individual_ratings: {{meets: 1.0, exceeds: 1.25}}
+"""
+    run = pay(_with_levels(write(tmp_path, plans, "A,A,div,p,100000,0.2,,,exceeds\n")))
+    # (0.75 x 0.75 + 0.25 x 1.2) x 1.25 = 0.8625 x 1.25 = 1.078125; 20,000 x 1.078125
+    assert run.at(0).scores["division"] == Fraction("0.75")
+    assert bonuses(run) == {"A": Decimal("21562.50")}
+
+
+def test_an_unknown_name_in_a_plain_component_list_is_refused(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: [divison, corporate]
+    combine: multiply
+    curve: {CURVE}
+"""
+    with pytest.raises(PmrulesError, match="unknown component 'divison'"):
+        pay(_with_levels(write(tmp_path, plans, "A,A,div,p,100000,0.2,,,\n")))
+
+
+@pytest.mark.parametrize(("hurdle", "paid"), [("0.861", False), ("0.86", True)])
+def test_the_total_hurdle_sees_the_formula_with_the_rounded_team_factor(tmp_path: Path, hurdle: str,
+                                                                         paid: bool) -> None:
+    plans = f"""  - id: p
+    components: [corporate, unit, individual]
+    combine: (0.25*corporate + 0.75*unit) * individual
+    curve: {CURVE}
+    gates: [{{score: total, min: {hurdle}}}]
+    individual_ratings: {{meets: 1.0}}
+    rounding_steps: {{team_factor: {{quantum: "0.01", mode: down}}}}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,meets\n"))
+    # team factor 0.25 x 1.2 + 0.75 x 0.75 = 0.8625, rounded down to 0.86; x 1.0 = 0.86 is what the hurdle sees
+    assert run.at(0).combined == Fraction("0.86")
+    assert bonuses(run) == {"A": Decimal("8600.00") if paid else Decimal("0.00")}

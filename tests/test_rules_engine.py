@@ -57,7 +57,7 @@ def oracle_leaf(value: Any, op: str, arg: Any, field_type: str) -> bool:
     if op == "not_contains":
         return arg not in value
     if op == "matches":
-        return re.search(arg, value) is not None
+        return re.search(arg.replace("$", r"\Z"), value) is not None  # RE2: `$` is the very end, like \Z
     raise AssertionError(op)
 
 

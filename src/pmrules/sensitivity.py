@@ -19,7 +19,7 @@ import sympy
 
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
-from pmrules.models.plan_options import component_weights
+from pmrules.models.plan_options import component_names, component_weights
 from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
@@ -137,6 +137,21 @@ def _owners(ws: Workspace, root: str, payout: EmployeePayout, cards: set[str]) -
     return owners
 
 
+def _unfollowed(ws: Workspace, plan: Any, owners: Any) -> list[str]:
+    """Shapes the slopes do not follow yet (issue 13), said rather than silently left out."""
+    notes = []
+    levels = [c for c in component_names(plan) if c not in COMPONENTS]
+    if levels:
+        notes.append(f"level components ({', '.join(levels)}) are not followed: their slopes are not shown")
+    cards = ws.organisation.scorecards
+    lines = [line for owner in owners if owner in cards for line in cards[owner].kpis]
+    if any(line.curve is not None for line in lines):
+        notes.append("lines with their own curve are not followed: their slopes are not shown")
+    if any(line.of is not None or line.of_level is not None for line in lines):
+        notes.append("shared measures (`of`, `of_level`) are not followed: their slopes are not shown")
+    return notes
+
+
 def _d_multiplier(payout: EmployeePayout, combine: str, weights: dict[str, Any], cap: Fraction | None,
                   component: str) -> Fraction:
     """d multiplier / d component score: 0 when a gate fails or the cap binds."""
@@ -226,6 +241,7 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
         notes.append("a gate fails, so the bonus is 0 whatever the scores (no input has a slope)")
     elif plan.cap is not None and me.combined is not None and me.combined >= exact(plan.cap):
         notes.append(f"the cap {plan.cap} binds, so small changes do not move the bonus")
+    notes.extend(_unfollowed(ws, plan, _owners(ws, root, me, cards).values()))
     levers: dict[Lever, list[Path]] = {}
     my_owners = _owners(ws, root, me, cards)
     for component in COMPONENTS:
@@ -236,7 +252,7 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
         for name, items in line_paths.get((owner, plan.id), {}).items():
             levers.setdefault((owner, name), []).extend(Path(component, owner, *item) for item in items)
     for gate in plan.gates:
-        if gate.kpi in catalog.kpis:
+        if gate.owner is not None and gate.kpi is not None and gate.kpi in catalog.kpis:
             for name in derivs.inputs(gate.kpi):
                 levers.setdefault((gate.owner, name), []).append(
                     Path("gate", gate.owner, gate.kpi, "gate (a step: no slope unless crossed)", Fraction(0), None))

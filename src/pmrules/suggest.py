@@ -49,11 +49,11 @@ def suggest(ws: Workspace, catalog: Catalog, owner: str) -> list[Suggestion]:
         parent_kpis = [line.kpi for line in cards[center.parent].kpis] if center.parent in cards else []
         where = f"{center.parent}'s scorecard"
     else:
-        parent_kpis = [o.kpi for o in m.strategy.objectives if o.kpi]
+        parent_kpis = [o.kpi for o in (m.strategy.objectives if m.strategy else []) if o.kpi]
         where = "the strategy"
     parent_kpis = [k for k in dict.fromkeys(parent_kpis) if k in catalog.kpis]
     have = set(ws.actuals.values.get(owner, {}))
-    discipline = m.strategy.discipline
+    discipline = m.strategy.discipline if m.strategy else None
     found = []
     for kpi_id, entry in catalog.kpis.items():
         if kpi_id in current or center.type not in entry.scorable_by:
@@ -70,9 +70,10 @@ def suggest(ws: Workspace, catalog: Catalog, owner: str) -> list[Suggestion]:
         if not supports:
             continue
         d = entry.definition
-        s = Suggestion(kpi_id, d.name, entry.source, d.discipline, d.discipline == discipline, supports,
-                       sorted(shared_inputs), sorted(shared_categories), set(entry.inputs) <= have)
-        if s.fits_discipline:
+        fits = discipline is not None and d.discipline == discipline
+        s = Suggestion(kpi_id, d.name, entry.source, d.discipline, fits, supports, sorted(shared_inputs),
+                       sorted(shared_categories), set(entry.inputs) <= have)
+        if s.fits_discipline and discipline:
             s.reasons.append(f"serves the strategy's discipline ({discipline.replace('_', ' ')})")
         elif d.discipline:
             s.reasons.append(f"serves another discipline ({d.discipline.replace('_', ' ')})")

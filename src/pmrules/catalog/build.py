@@ -12,7 +12,7 @@ import pluggy
 import sympy
 from pydantic import ValidationError
 
-from pmrules.catalog.controllability import financial, scorable_by
+from pmrules.catalog.controllability import financial, known_categories, scorable_by
 from pmrules.errors import FormulaError, InputError, Location, PluginError, PmrulesError, did_you_mean, raise_all
 from pmrules.formula import BUILTIN_FUNCTIONS, ExactFormula, FormulaFunction, compile_exact, parse_formula
 from pmrules.models import InputDef, KpiDef
@@ -128,6 +128,7 @@ def build_catalog(pm: pluggy.PluginManager, workspace: Workspace | None = None) 
         kpis[kpi_id] = KpiEntry(definition, source, location, expr, refs, direct_inputs, replaces=replaces)
     raise_all(errors)
     order = _topological(kpis)
+    raise_all(_check_chains(kpis, order))
     for kpi_id in order:
         entry = kpis[kpi_id]
         all_inputs = set(entry.direct_inputs)
@@ -230,6 +231,12 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                 errors.append(PluginError(f"plugin '{source}' declares input '{name}' badly: {detail}",
                                           hint="every input needs a `category`", plugin=source))
                 continue
+            if definition.category not in known_categories():
+                errors.append(PluginError(
+                    f"plugin '{source}' declares input '{name}' with unknown category '{definition.category}'",
+                    hint=did_you_mean(definition.category, known_categories())
+                    or f"known categories: {', '.join(known_categories())}", plugin=source))
+                continue
             previous = inputs.get(name)
             if previous and previous.definition.category != definition.category:
                 errors.append(PluginError(
@@ -240,8 +247,23 @@ def _collect_inputs(pm: pluggy.PluginManager, workspace: Workspace | None) -> di
                 continue
             inputs.setdefault(name, InputEntry(name, definition, source))
     if workspace is not None:
+        extra = workspace.manifest.categories
+        builtin = known_categories()
+        for i, category in enumerate(extra):
+            if category in builtin:
+                errors.append(InputError(f"category '{category}' is already known", location=workspace.locate(
+                    "categories", i), hint="list under `categories:` only your own non-financial categories"))
+        known = known_categories(extra)
         for name, definition in workspace.manifest.inputs.items():
-            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, workspace.locate("inputs", name))
+            location = workspace.locate("inputs", name)
+            if definition.category not in known:
+                errors.append(InputError(
+                    f"input '{name}' has unknown category '{definition.category}'",
+                    location=workspace.locate("inputs", name, "category"),
+                    hint=" ".join(filter(None, [did_you_mean(definition.category, known),
+                                                f"known categories: {', '.join(known)}; declare a non-financial "
+                                                "one under `categories:`"]))))
+            inputs[name] = InputEntry(name, definition, WORKSPACE_SOURCE, location)
     raise_all(errors)
     return inputs
 
@@ -303,6 +325,67 @@ def _topological(kpis: dict[str, KpiEntry]) -> list[str]:
                            hint="one KPI of the cycle must be computed from inputs only", kpi=cycle[0]) from None
 
 
+MAX_KPI_DEPTH = 32  # KPIs built on KPIs: the longest chain from a KPI down to inputs
+MAX_KPI_DEGREE = 256  # polynomial degree of a KPI in its inputs, through every KPI it reads
+
+
+def _degree(expr: sympy.Basic, degrees: Mapping[str, int]) -> int:
+    """An upper bound of the degree of `expr` in the inputs, KPIs counted with their own degree.
+
+    Exact values grow in digits with the degree (a power of a 30-digit input with degree d has about
+    30 d digits), so bounding it bounds the work of every exact KPI value. Iterative, any depth.
+    """
+    result: dict[int, int] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args)
+            continue
+        args = [result[id(arg)] for arg in node.args]
+        if node.is_Symbol:
+            value = degrees.get(str(node), 1)
+        elif node.is_Number or not args:
+            value = 0
+        elif node.is_Mul:
+            value = sum(args)
+        elif node.is_Pow:
+            exponent = node.exp
+            value = args[0] * (abs(int(exponent)) if exponent.is_Integer else 1)
+        elif isinstance(node, (sympy.exp, sympy.log)):
+            value = 1  # computed in float: a float-sized value, whatever the argument
+        else:
+            value = max(args)
+        result[id(node)] = min(value, 10**9)
+    return result[id(expr)]
+
+
+def _check_chains(kpis: Mapping[str, KpiEntry], order: list[str]) -> list[PmrulesError]:
+    """KPI chains are short and of bounded degree, so no KPI value is exponentially large or slow."""
+    depths: dict[str, int] = {}
+    degrees: dict[str, int] = {}
+    errors: list[PmrulesError] = []
+    for kpi_id in order:
+        entry = kpis[kpi_id]
+        depths[kpi_id] = 1 + max((depths[ref] for ref in entry.kpi_refs), default=0)
+        degrees[kpi_id] = _degree(entry.expr, {ref: degrees[ref] for ref in entry.kpi_refs})
+        where = "" if entry.location else f"plugin '{entry.source}', KPI '{kpi_id}': "
+        if depths[kpi_id] > MAX_KPI_DEPTH:
+            errors.append(FormulaError(
+                f"{where}KPI '{kpi_id}' is built on a chain of {depths[kpi_id]} KPIs; at most {MAX_KPI_DEPTH} "
+                "are allowed", location=entry.location, hint="compute it from inputs or from fewer KPIs",
+                kpi=kpi_id))
+            break
+        if degrees[kpi_id] > MAX_KPI_DEGREE:
+            errors.append(FormulaError(
+                f"{where}KPI '{kpi_id}' has degree {degrees[kpi_id]:,} in its inputs through the KPIs it reads "
+                f"(powers multiply along the chain); at most {MAX_KPI_DEGREE} is allowed", location=entry.location,
+                hint="use smaller powers, or fewer KPIs raised to a power", kpi=kpi_id))
+            break
+    return errors
+
+
 def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesError]:
     """KPI ids on scorecards and objectives, and input names in actuals, must exist."""
     errors: list[PmrulesError] = []
@@ -314,7 +397,7 @@ def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesErro
                 errors.append(InputError(f"unknown KPI '{line.kpi}' on the scorecard of '{card.owner}'",
                                          location=workspace.locate("scorecards", i, "kpis", j),
                                          hint=did_you_mean(line.kpi, kpi_ids) or "see `pmrules kpis` for the ids"))
-    for i, objective in enumerate(m.strategy.objectives):
+    for i, objective in enumerate(m.strategy.objectives if m.strategy else []):
         if objective.kpi is not None and objective.kpi not in kpi_ids:
             errors.append(InputError(f"objective '{objective.id}' names unknown KPI '{objective.kpi}'",
                                      location=workspace.locate("strategy", "objectives", i),

@@ -12,10 +12,33 @@ CONTROLS: dict[str, frozenset[str]] = {
     "profit": frozenset({"revenue", "cost"}),
     "investment": frozenset({"revenue", "cost", "investment"}),
 }
+# Categories that stand for several financial ones: an input typed `profit` (EPS, EBITDA, net income)
+# moves with revenue and cost; `cash` (free cash flow) also with capital spending and working capital.
+COMPOSITE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "profit": ("revenue", "cost"),
+    "cash": ("revenue", "cost", "investment"),
+}
+# Non-financial categories every centre controls; a workspace may add its own under `categories:`.
+NONFINANCIAL_CATEGORIES = (
+    "activity", "calendar", "compliance", "customer", "environment", "innovation", "internal", "learning",
+    "market", "operations", "people", "policy", "quality", "risk", "safety",
+)
+
+
+def known_categories(extra: Iterable[str] = ()) -> list[str]:
+    """Every category an input may have: financial, composite, non-financial and the workspace's own."""
+    return sorted({*FINANCIAL_CATEGORIES, *COMPOSITE_CATEGORIES, *NONFINANCIAL_CATEGORIES, *extra})
+
+
+def expand(category: str) -> tuple[str, ...]:
+    """The financial categories a category stands for (itself if plain; none if non-financial)."""
+    if category in COMPOSITE_CATEGORIES:
+        return COMPOSITE_CATEGORIES[category]
+    return (category,) if category in FINANCIAL_CATEGORIES else ()
 
 
 def financial(categories: Iterable[str]) -> list[str]:
-    return sorted(set(categories) & set(FINANCIAL_CATEGORIES))
+    return sorted({f for c in categories for f in expand(c)})
 
 
 def scorable_by(categories: Iterable[str]) -> list[str]:

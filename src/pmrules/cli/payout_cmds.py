@@ -32,12 +32,13 @@ PAYOUT_WARNINGS = frozenset({"compensation.weights-unused"})
 
 def render_payout(run: PayoutRun, currency: str) -> str:
     table = Table(title=f"Payout ({currency})")
-    for column in ("employee", "name", "centre", "plan", *COMPONENTS, "multiplier", "proration", "bonus", "status"):
-        table.add_column(column, justify="right" if column in (*COMPONENTS, "multiplier", "proration", "bonus")
+    shown = (*COMPONENTS, *dict.fromkeys(c for g in run.groups for c in g.weights if c not in COMPONENTS))
+    for column in ("employee", "name", "centre", "plan", *shown, "multiplier", "proration", "bonus", "status"):
+        table.add_column(column, justify="right" if column in (*shown, "multiplier", "proration", "bonus")
                          else "left", overflow="fold")
     for p in run.employees:
         e = p.employee
-        scores = [f"{float(s):.4f}" if (s := p.scores.get(c)) is not None else "" for c in COMPONENTS]
+        scores = [f"{float(s):.4f}" if (s := p.scores.get(c)) is not None else "" for c in shown]
         status = p.status if p.status == "paid" else "UNPAID: " + "; ".join(p.reasons)
         table.add_row(e.employee_id, e.name, e.center, e.plan, *scores,
                       "" if p.multiplier is None else f"{float(p.multiplier):.4f}" + (" (cap)" if p.capped else ""),
@@ -77,10 +78,18 @@ def render_explanation(trail: dict[str, Any]) -> str:
                      f"-> score {comp['score']}")
         for line in comp.get("lines", []):
             bp = line["breakpoints"] or {}
-            lines.append(f"  {line['kpi']} = {line['formula']}")
+            shared = f"  (a shared measure: the KPI of {line['measure_of']})" if "measure_of" in line else ""
+            lines.append(f"  {line['kpi']} = {line['formula']}{shared}")
             lines.extend(_input_lines(line, "      "))
-            lines.append(f"      value {line['value']}; {line['direction']} is better; threshold {bp.get('threshold')}"
-                         f" / target {bp.get('target')} / maximum {bp.get('maximum')} -> {line['segment']}, "
+            marks = (f"threshold {bp.get('threshold')} / target {bp.get('target')} / maximum {bp.get('maximum')}"
+                     if "curve_points" not in line else "own curve " + ", ".join(
+                         f"{pt['factor']} at {pt['result']}" for pt in line["curve_points"]))
+            if "curve_own" in line:
+                own = line["curve_own"]
+                marks += f" (own factors {own['threshold']} / {own['target']} / {own['maximum']})"
+            if "curve_below" in line:
+                marks += f", {line['curve_below']} below"
+            lines.append(f"      value {line['value']}; {line['direction']} is better; {marks} -> {line['segment']}, "
                          f"factor {_factor(line, trail)}; weight {line['weight']} x factor = {line['weighted']}")
             if "problem" in line:
                 lines.append(f"      PROBLEM: {line['problem']}")
@@ -89,7 +98,8 @@ def render_explanation(trail: dict[str, Any]) -> str:
         bounds = " and ".join(b for b in (f">= {g['min']}" if g["min"] is not None else "",
                                           f"<= {g['max']}" if g["max"] is not None else "") if b)
         verdict = {True: "holds", False: "FAILS (multiplier 0)", None: "cannot be checked"}[g["passed"]]
-        lines.append(f"gate: {g['kpi']} of {g['owner']} = {g['value']} must be {bounds}: {verdict}")
+        what = f"{g['score']} score" if "score" in g else f"{g['kpi']} of {g['owner']}"
+        lines.append(f"gate: {what} = {g['value']} must be {bounds}: {verdict}")
     if trail["cap"] is not None:
         lines.append(f"cap {trail['cap']}: {'applied' if trail['capped'] else 'not binding'}")
     lines.append(f"multiplier: {trail['multiplier']} (exactly {trail['multiplier_exact']})")

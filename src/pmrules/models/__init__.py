@@ -4,10 +4,12 @@ from pmrules.models.manifest import (
     Center,
     Components,
     Curve,
+    CurvePoint,
     DataFiles,
     Gate,
     InputDef,
     KpiDef,
+    LineCurve,
     Manifest,
     Objective,
     Plan,
@@ -28,6 +30,6 @@ from pmrules.models.tables import (
 
 __all__ = [
     "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
-    "Center", "Components", "Curve", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef",
+    "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
     "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
 ]

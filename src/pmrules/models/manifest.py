@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from pmrules.models.limits import (
+    MAX_DECIMAL_DIGITS,
+    MAX_FACTOR,
+    MAX_LONG_TEXT,
+    MAX_MONEY,
+    MAX_NUMBER,
+    MAX_QUANTUM,
+    MAX_TEXT,
+    MIN_NUMBER_EXPONENT,
+    MIN_QUANTUM,
+    Factor,
+    Number,
+    check_quantum,
+    parse_decimal,
+)
 from pmrules.models.plan_options import (
     BonusRounding,
     ComponentName,
@@ -17,10 +38,23 @@ from pmrules.models.plan_options import (
     normalise_ratings,
 )
 
+__all__ = ["MAX_DECIMAL_DIGITS", "MAX_FACTOR", "MAX_LONG_TEXT", "MAX_MONEY", "MAX_NUMBER", "MAX_QUANTUM",
+           "MAX_TEXT", "MIN_NUMBER_EXPONENT", "MIN_QUANTUM", "Factor", "Number", "parse_decimal"]
+
+
+def _text(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"text of {len(value):,} characters; at most {limit:,} are allowed (shorten it)")
+        return value
+
+    return AfterValidator(check)
+
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
-# YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
-Number = StrictInt | StrictFloat
+Text = Annotated[str, _text(MAX_TEXT)]
+LongText = Annotated[str, _text(MAX_LONG_TEXT)]
 Direction = Literal["higher", "lower"]
 Perspective = Literal["financial", "customer", "internal", "learning"]
 Discipline = Literal["customer_intimacy", "product_leadership", "operational_excellence"]
@@ -31,43 +65,34 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def parse_decimal(value: str, what: str) -> Decimal:
-    """Money and quanta are written as quoted decimal text so no binary float touches them."""
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{what} must be a decimal number written as text, like \"0.01\"") from exc
-    if not number.is_finite():
-        raise ValueError(f"{what} must be finite")
-    return number
-
-
 class InputDef(Model):
     """A measured variable and the responsibility category that decides who controls it."""
 
-    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
-        description="revenue, cost and investment are financial; any other category is non-financial"
+    category: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), _text(100)] = Field(
+        description="revenue, cost and investment are financial; profit is revenue and cost; cash is revenue, "
+                    "cost and investment; the other known categories (and those under `categories:`) are "
+                    "non-financial; any other category is an error"
     )
-    unit: str | None = None
-    description: str | None = None
+    unit: Text | None = None
+    description: LongText | None = None
 
 
 class KpiDef(Model):
     """A KPI: a formula over inputs and other KPIs, never executed as Python."""
 
     id: Name
-    name: str
+    name: Text
     formula: Annotated[str, Field(max_length=2000)]
     direction: Direction
     perspective: Perspective
-    unit: str | None = None
+    unit: Text | None = None
     discipline: Discipline | None = None
-    description: str | None = None
+    description: LongText | None = None
 
 
 class Objective(Model):
     id: Id
-    statement: str
+    statement: LongText
     kpi: Name | None = None
     target: Number | None = None
 
@@ -81,21 +106,64 @@ class Center(Model):
     """A responsibility centre; its type decides which financial categories it controls."""
 
     id: Id
-    name: str
+    name: Text
     type: CenterType
     parent: Id | None = None
     manager: Id | None = None
+    level: Name | None = Field(default=None, description="a name from `levels:` (company, segment, unit, ...)")
+
+
+class CurvePoint(Model):
+    """One point of a line's own curve: the KPI result and the payout factor it earns."""
+
+    result: Number
+    factor: Number
+
+
+class LineCurve(Model):
+    """A scorecard line's own curve, replacing the plan's for that line.
+
+    Either factors at the line's threshold, target and maximum, or `points` (any number of
+    result/factor pairs, worst result first; two points with the same result are a cliff).
+    """
+
+    threshold: Number | None = Field(default=None, description="factor at the line's threshold")
+    target: Number | None = Field(default=None, description="factor at the line's target")
+    maximum: Number | None = Field(default=None, description="factor at the line's maximum (= target: no upside)")
+    points: list[CurvePoint] | None = Field(default=None, min_length=1,
+                                            description="result/factor pairs, worst result first")
+    below: Number = Field(default=0, description="factor below the threshold (or the first point)")
+    steps: bool = Field(default=False, description="pay the factor of the last point reached, no interpolation")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LineCurve:
+        factors = (self.threshold, self.target, self.maximum)
+        if self.points is not None and any(f is not None for f in factors):
+            raise ValueError("a line curve has either `points` or threshold/target/maximum factors, not both")
+        if self.points is None and None in factors:
+            raise ValueError("a line curve needs `points`, or all of threshold, target and maximum factors")
+        return self
 
 
 class ScorecardLine(Model):
     kpi: Name
-    weight: Number
+    weight: Factor
     threshold: Number | None = Field(default=None, description="value where the line starts paying")
     target: Number | None = Field(default=None, description="value that pays the curve's target factor")
     maximum: Number | None = Field(default=None, description="value that pays the curve's maximum factor")
-    supports: str | None = Field(
+    supports: Text | None = Field(
         default=None, description="a KPI id on the parent's scorecard, or strategy:<objective id>"
     )
+    of: Id | None = Field(default=None, description="measure the KPI of this centre (a shared measure)")
+    of_level: Name | None = Field(
+        default=None, description="measure the KPI of the owner's nearest ancestor-or-self at this level")
+    curve: LineCurve | None = Field(default=None, description="this line's own curve instead of the plan's")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ScorecardLine:
+        if self.of is not None and self.of_level is not None:
+            raise ValueError("a line measures one centre: give `of` or `of_level`, not both")
+        return self
 
 
 class Scorecard(Model):
@@ -106,16 +174,17 @@ class Scorecard(Model):
 class Curve(Model):
     """Payout factor at the three breakpoints of every line."""
 
-    threshold: Number
-    target: Number
-    maximum: Number
+    threshold: Factor
+    target: Factor
+    maximum: Factor
 
 
 class Gate(Model):
-    """A condition on one owner's KPI value that must hold, or the bonus is 0."""
+    """A condition that must hold, or the bonus is 0: one owner's KPI value, or a score of the plan."""
 
-    owner: Id
-    kpi: Name
+    owner: Id | None = None
+    kpi: Name | None = None
+    score: Name | None = Field(default=None, description="a component name of the plan, or `total` (a hurdle)")
     min: Number | None = None
     max: Number | None = None
 
@@ -123,18 +192,28 @@ class Gate(Model):
     def _has_bound(self) -> Gate:
         if self.min is None and self.max is None:
             raise ValueError("a gate needs `min`, `max` or both")
+        if self.score is not None and (self.owner is not None or self.kpi is not None):
+            raise ValueError("a gate tests a `score`, or an `owner`'s `kpi`, not both")
+        if self.score is None and (self.owner is None or self.kpi is None):
+            raise ValueError("a gate needs `owner` and `kpi` (a KPI value), or `score` (a component or total)")
         return self
 
 
 class Components(Model):
-    corporate: Number | None = None
-    unit: Number | None = None
-    individual: Number | None = None
+    """Component weights: corporate, unit, individual, and any level named under `levels:`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Factor]  # type: ignore[assignment]
+
+    corporate: Factor | None = None
+    unit: Factor | None = None
+    individual: Factor | None = None
 
     def weights(self) -> dict[str, Number]:
-        """The components present, in the order corporate, unit, individual."""
-        return {name: value for name in ("corporate", "unit", "individual")
-                if (value := getattr(self, name)) is not None}
+        """The components present, in the order corporate, unit, individual, then levels as written."""
+        named = {name: value for name in ("corporate", "unit", "individual")
+                 if (value := getattr(self, name)) is not None}
+        return {**named, **(self.model_extra or {})}
 
 
 class Plan(Model):
@@ -149,7 +228,7 @@ class Plan(Model):
     )
     curve: Curve
     gates: list[Gate] = Field(default_factory=list)
-    cap: Number | None = None
+    cap: Factor | None = None
     individual_ratings: RatingTable | None = None
     # Beyond version 1 (docs/workspace.md): the plan's own bonus rounding, its rounding steps and an
     # individual factor column's range.
@@ -175,10 +254,7 @@ class Rounding(Model):
     @field_validator("quantum")
     @classmethod
     def _quantum(cls, value: str) -> str:
-        number = parse_decimal(value, "rounding.quantum")
-        if number <= 0:
-            raise ValueError("rounding.quantum must be positive, like \"0.01\"")
-        return value
+        return check_quantum(value, "rounding.quantum")
 
 
 class Pool(Model):
@@ -189,29 +265,36 @@ class Pool(Model):
     @field_validator("amount")
     @classmethod
     def _amount(cls, value: str) -> str:
-        if parse_decimal(value, "pool.amount") < 0:
+        amount = parse_decimal(value, "pool.amount")
+        if amount < 0:
             raise ValueError("pool.amount must not be negative")
+        if amount > MAX_MONEY:
+            raise ValueError(f"pool.amount is {value}, more than the maximum {MAX_MONEY:,} (check the amount)")
         return value
 
 
 class DataFiles(Model):
-    employees: str = "employees.csv"
-    actuals: str = "actuals.csv"
+    employees: Text = "employees.csv"
+    actuals: Text = "actuals.csv"
 
 
 class Manifest(Model):
     """`pmrules.yaml`: everything about a workspace except its tabular data."""
 
     version: Literal[1]
-    workspace: str
-    period: str
+    workspace: Text
+    period: Text
     period_start: dt.date
     period_end: dt.date
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     rounding: Rounding = Field(default_factory=Rounding)
-    plugins: list[str] = Field(default_factory=list)
-    rulesets: list[str] = Field(default_factory=list)
-    strategy: Strategy
+    plugins: list[Text] = Field(default_factory=list)
+    rulesets: list[Text] = Field(default_factory=list)
+    strategy: Strategy | None = Field(default=None, description="optional: a bonus-only workspace may omit it")
+    levels: list[Name] = Field(default_factory=list,
+                               description="names of the levels of the centre tree, top first (company, segment, ...)")
+    categories: list[Name] = Field(default_factory=list,
+                                   description="extra non-financial input categories this workspace uses")
     inputs: dict[Name, InputDef] = Field(default_factory=dict)
     kpis: list[KpiDef] = Field(default_factory=list)
     centers: list[Center] = Field(min_length=1)

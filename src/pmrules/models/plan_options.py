@@ -7,18 +7,20 @@ Kept apart from `manifest.py` so the version-1 models read as the contract does.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pmrules.models.limits import Factor, check_quantum
 
 if TYPE_CHECKING:
     from pmrules.models.manifest import Plan
 
-Number = StrictInt | StrictFloat
 RoundingMode = Literal["half_up", "half_even", "down"]
-#: The component names a plan may list; formulas in `combine` read these names.
-ComponentName = Literal["corporate", "unit", "individual"]
+#: A component name a plan may list: corporate, unit, individual, or a level named under `levels:`
+#: (checked against the workspace in workspace/structure.py); formulas in `combine` read these names.
+ComponentName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100)]
 COMBINE_KEYWORDS = ("add", "multiply")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\- ]{0,60}$")
@@ -30,13 +32,7 @@ class _Model(BaseModel):
 
 
 def _quantum(value: str, what: str) -> str:
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{what} must be a decimal number written as text, like \"0.01\"") from exc
-    if not number.is_finite() or number <= 0:
-        raise ValueError(f"{what} must be a positive decimal written as text, like \"0.01\"")
-    return value
+    return check_quantum(value, what)
 
 
 class RoundingStep(_Model):
@@ -82,8 +78,8 @@ class BonusRounding(_Model):
 class FactorRange(_Model):
     """The range an `individual_factor` column may take under this plan, both ends inclusive."""
 
-    min: Number
-    max: Number
+    min: Factor
+    max: Factor
 
     @model_validator(mode="after")
     def _ordered(self) -> FactorRange:
@@ -124,7 +120,7 @@ def normalise_ratings(value: Any) -> Any:
     return out
 
 
-RatingTable = Annotated[dict[str, Number], Field(description=RATING_HINT + "; the value is the individual score")]
+RatingTable = Annotated[dict[str, Factor], Field(description=RATING_HINT + "; the value is the individual score")]
 
 
 def component_names(plan: Plan) -> list[str]:

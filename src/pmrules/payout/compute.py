@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.formula.combine import CombineForm, parse_combine
-from pmrules.models import Employee, Plan
+from pmrules.models import Employee, Gate, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
@@ -35,8 +35,20 @@ from pmrules.payout.units import bonus_units
 from pmrules.rational import Fraction
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.employees import EmployeeTable
+from pmrules.workspace.levels import measured_owner, nearest_at_level
 
 COMPONENTS = ("corporate", "unit", "individual")
+
+
+@dataclass(frozen=True)
+class ScoreGateResult:
+    """A gate on a component score or the total score (before the cap): a hurdle."""
+
+    score: str
+    value: Fraction
+    min: Fraction | None
+    max: Fraction | None
+    passed: bool
 
 
 @dataclass
@@ -54,6 +66,7 @@ class Group:
     weights: dict[str, float | int] = field(default_factory=dict)
     form: CombineForm | None = None  # set for plans beyond version 1 (a formula or rounding steps)
     rounded: list[RoundingRecord] = field(default_factory=list)  # every rounding step taken, in order
+    score_gates: list[ScoreGateResult] = field(default_factory=list)
 
     @cached_property
     def combined(self) -> Fraction | None:
@@ -229,8 +242,12 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     org = ws.organisation
     cards, plans, root = org.scorecards, org.plans, org.root
     owners = set(org.centers) | set(table.id_list())
-    requests = {(card.owner, line.kpi) for card in m.scorecards for line in card.kpis}
-    requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates if g.owner in owners and g.kpi in catalog.kpis}
+    measured = {card.owner: [measured_owner(ws, card.owner, line) or card.owner for line in card.kpis]
+                for card in m.scorecards}
+    requests = {(who, line.kpi) for card in m.scorecards
+                for who, line in zip(measured[card.owner], card.kpis, strict=True)}
+    requests |= {(g.owner, g.kpi) for p in m.plans for g in p.gates
+                 if g.owner in owners and g.kpi in catalog.kpis}  # type: ignore[misc]
     values = evaluate_kpis(catalog, actuals, sorted(requests))
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
     scores: dict[tuple[str, str], ScoreResult] = {}
@@ -247,15 +264,21 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
             curve_key = (owner, (plan.curve.threshold, plan.curve.target, plan.curve.maximum),
                          None if step is None else (step.quantum, step.mode))
             if curve_key not in by_curve:
-                by_curve[curve_key] = score_card(cards[owner], plan, values, directions)
+                by_curve[curve_key] = score_card(cards[owner], plan, values, directions, measured[owner])
             scores[key] = by_curve[curve_key]
         return scores[key]
 
-    gates = {p.id: [check_gate(g, values, owners, set(catalog.kpis)) for g in p.gates] for p in m.plans}
+    gates = {p.id: [check_gate(g, values, owners, set(catalog.kpis)) for g in p.gates if g.score is None]
+             for p in m.plans}
     group_of, keys = _group_keys(table, cards)
     shared: dict[tuple[str, str], Group] = {}
     forms = {p.id: parse_combine(p.combine, component_names(p)) for p in m.plans if beyond_v1(p)}
-    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, forms.get(plan))
+
+    def level_owner(center: str, level: str) -> str | None:
+        return nearest_at_level(org, center, level)
+
+    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner,
+                           forms.get(plan))
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
@@ -307,16 +330,24 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
                  score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
-                 shared: dict[tuple[str, str], Group], form: CombineForm | None = None) -> Group:
-    """One group's component scores; the corporate and unit parts are shared by every rating in a centre."""
+                 shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None],
+                 form: CombineForm | None = None) -> Group:
+    """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre."""
     weights = component_weights(plan)
     names = component_names(plan)
     base = shared.get((plan.id, center))
     if base is None:
         base = Group(plan, center, None, weights=weights, form=form)
-        for component in ("corporate", "unit"):
-            if component in names:
+        for component in names:
+            if component in ("corporate", "unit"):
                 _score_component(base, component, root if component == "corporate" else center, plan, score)
+            elif component != "individual":  # a level: the nearest ancestor-or-self at it
+                owner = level_owner(center, component)
+                if owner is None:
+                    base.reasons.append(f"{component} component: no centre at level '{component}' above '{center}'")
+                    base.scores[component] = None
+                else:
+                    _score_component(base, component, owner, plan, score)
         base.reasons.extend(g.problem for g in gates if g.problem)
         shared[(plan.id, center)] = base
     group = Group(plan, center, individual, reasons=list(base.reasons), scores=dict(base.scores),
@@ -341,8 +372,18 @@ def _score_group(plan: Plan, center: str, individual: str | None, root: str,
     if group.reasons:
         group.status = "unpaid"
     else:
-        group.gates_passed = all(g.passed for g in gates)
+        group.score_gates = [_score_gate(g, group) for g in plan.gates if g.score is not None]
+        group.gates_passed = all(g.passed for g in gates) and all(g.passed for g in group.score_gates)
     return group
+
+
+def _score_gate(gate: Gate, group: Group) -> ScoreGateResult:
+    """`total` is the combined score before the cap (an overall hurdle); otherwise one component's score."""
+    value = group.combined if gate.score == "total" else group.scores[gate.score]  # type: ignore[index]
+    assert value is not None and gate.score is not None  # a paid group has every score
+    low = None if gate.min is None else exact(gate.min)
+    high = None if gate.max is None else exact(gate.max)
+    return ScoreGateResult(gate.score, value, low, high, (low is None or value >= low) and (high is None or value <= high))
 
 
 def _score_component(group: Group, component: str, owner: str, plan: Plan,

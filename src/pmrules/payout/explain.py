@@ -18,8 +18,18 @@ def _num(value: Any) -> str | None:
     return None if value is None else format_decimal(exact(value) if not hasattr(value, "denominator") else value)
 
 
-def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str) -> dict[str, Any]:
+MAX_TRAIL_KPIS = 10_000  # KPI steps in one explanation: KPIs read by several KPIs are shown each time
+
+
+def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str,
+              budget: list[int] | None = None) -> dict[str, Any]:
     """A KPI value for an owner with the formula, each input's value and where it was read."""
+    budget = [MAX_TRAIL_KPIS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InputError(f"--explain: the trail behind KPI '{kpi}' for '{owner}' has more than {MAX_TRAIL_KPIS:,} "
+                         "KPI steps (KPIs that read shared KPIs repeat them)",
+                         hint="see `pmrules kpis` for the formulas, or build the KPIs on fewer shared KPIs")
     entry = catalog.kpis[kpi]
     names = sorted(str(s) for s in entry.expr.free_symbols)
     inputs = []
@@ -31,7 +41,7 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
             inputs.append({"input": name, "category": catalog.input_category(name),
                            "value": None if value is None else str(value), "from": None if where is None else str(where)})
         else:
-            refs.append(kpi_trail(ws, catalog, run, owner, name))
+            refs.append(kpi_trail(ws, catalog, run, owner, name, budget))
     value = run.values.get(owner, kpi)
     trail: dict[str, Any] = {"kpi": kpi, "owner": owner, "formula": entry.definition.formula, "source": entry.source,
                              "inputs": inputs, "value": _num(value),
@@ -43,10 +53,19 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
     return trail
 
 
-def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult) -> list[dict[str, Any]]:
+def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult,
+                     budget: list[int]) -> list[dict[str, Any]]:
     lines = []
     for line in scored.lines:
-        record = kpi_trail(ws, catalog, run, scored.owner, line.kpi)
+        record = kpi_trail(ws, catalog, run, line.measured or scored.owner, line.kpi, budget)
+        if line.measured:
+            record["measure_of"] = line.measured  # a shared measure: another centre's KPI
+        if line.points is not None:
+            record["curve_points"] = [{"result": _num(pt.result), "factor": _num(pt.factor)} for pt in line.points]
+        if line.own_factors is not None:
+            record["curve_own"] = {k: _num(v) for k, v in line.own_factors._asdict().items()}
+        if line.below:
+            record["curve_below"] = _num(line.below)
         record.update({
             "weight": _num(line.weight), "direction": line.direction,
             "breakpoints": None if line.breakpoints is None else {k: _num(v) for k, v in line.breakpoints._asdict().items()},
@@ -68,21 +87,23 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         raise InputError(f"--explain: no employee '{employee_id}'", hint=did_you_mean(employee_id, ids)
                          or "give an employee_id from employees.csv")
     p = found[0]
+    index = next(i for i, q in enumerate(run.employees) if q is p)
     e = p.employee
     plan = ws.organisation.plans[e.plan]
     weights = component_weights(plan)
     names = component_names(plan)
     curve = curve_of(plan)
     components = []
-    for component in COMPONENTS:
-        if component not in names:
-            continue
+    budget = [MAX_TRAIL_KPIS]
+    for component in [*(c for c in COMPONENTS if c in names), *(c for c in names if c not in COMPONENTS)]:
         record: dict[str, Any] = {"component": component, "weight": _num(weights.get(component)),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
-        owner = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}[component]
+        owners = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}
+        source = p.score_sources.get(component, "")
+        owner = owners.get(component) or source.removeprefix("scorecard of ")
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
-            record["lines"] = _scorecard_trail(ws, catalog, run, scored)
+            record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget)
         components.append(record)
     first, last = run.period.clip(e.start_date, e.end_date)
     quantum, mode = run.rounding_of(plan)
@@ -93,7 +114,9 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         "combine": plan.combine, "components": components,
         "combined": _num(p.combined),
         "gates": [{"owner": g.owner, "kpi": g.kpi, "value": _num(g.value), "min": _num(g.min), "max": _num(g.max),
-                   "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]],
+                   "passed": g.passed, **({"problem": g.problem} if g.problem else {})} for g in run.gates[plan.id]]
+        + [{"score": g.score, "value": _num(g.value), "min": _num(g.min), "max": _num(g.max), "passed": g.passed}
+           for g in run.groups[int(run.group_of[index])].score_gates],
         "cap": _num(plan.cap), "capped": p.capped, "multiplier": _num(p.multiplier),
         "multiplier_exact": None if p.multiplier is None else fraction_text(p.multiplier),
         "proration": {"start": str(first), "end": str(last), "days": p.days, "period_days": run.period.days,

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from pmrules.payout.compute import PayoutRun
-from pmrules.payout.records import CSV_COLUMNS, csv_rows, output_table, totals
+from pmrules.payout.records import csv_columns, csv_rows, output_table, totals
 
 MONEY_FORMAT = "#,##0.00"
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -27,8 +27,9 @@ TEXT_COLUMNS = {"employee_id", "name", "center", "plan", "reason"}
 def to_csv(run: PayoutRun) -> bytes:
     """RFC 4180 with minimal quoting, as Python's csv module writes it, but column by column."""
     table = output_table(run)
+    names = csv_columns(run)
     columns = []
-    for name in CSV_COLUMNS:
+    for name in names:
         column = table[name]
         if name not in TEXT_COLUMNS:
             columns.append(column)
@@ -39,8 +40,8 @@ def to_csv(run: PayoutRun) -> bytes:
             column = pc.if_else(needs, quoted, column)
         columns.append(column)
     buffer = io.BytesIO()
-    buffer.write((",".join(CSV_COLUMNS) + "\n").encode())
-    pcsv.write_csv(pa.table(columns, names=CSV_COLUMNS), buffer,
+    buffer.write((",".join(names) + "\n").encode())
+    pcsv.write_csv(pa.table(columns, names=names), buffer,
                    pcsv.WriteOptions(include_header=False, quoting_style="none"))
     return buffer.getvalue()
 
@@ -76,16 +77,17 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
     book.properties.modified = fixed
     sheet = book.active
     sheet.title = "Employees"
-    money_columns = {CSV_COLUMNS.index("bonus")}
-    sheet.append(CSV_COLUMNS)
+    names = csv_columns(run)
+    money_columns = {names.index("bonus")}
+    sheet.append(names)
     for row in csv_rows(run):
         cells: list[Any] = []
         for i, value in enumerate(row):
             if i in money_columns and value:
                 cells.append(Decimal(value))
-            elif CSV_COLUMNS[i].endswith(("_score", "multiplier", "proration")) and value:
+            elif names[i].endswith(("_score", "multiplier", "proration")) and value:
                 cells.append(float(value))
-            elif CSV_COLUMNS[i] == "days":
+            elif names[i] == "days":
                 cells.append(int(value))
             else:
                 cells.append(value)

@@ -114,6 +114,17 @@ CSV_COLUMNS = ["employee_id", "name", "center", "plan", "status", *(f"{c}_score"
                "multiplier", "proration", "days", "bonus", "reason"]
 
 
+def level_components(run: PayoutRun) -> list[str]:
+    """Components named after a level (segment, division, ...), in first-seen order; none in version 1."""
+    return list(dict.fromkeys(c for g in run.groups for c in g.weights if c not in COMPONENTS))
+
+
+def csv_columns(run: PayoutRun) -> list[str]:
+    """CSV_COLUMNS, with a `<level>_score` column after the individual score for each level component."""
+    at = CSV_COLUMNS.index("multiplier")
+    return [*CSV_COLUMNS[:at], *(f"{c}_score" for c in level_components(run)), *CSV_COLUMNS[at:]]
+
+
 def output_table(run: PayoutRun) -> pa.Table:
     """The per-employee output as text columns, built per group and per distinct day count, not per row."""
     t = run.table
@@ -136,7 +147,7 @@ def output_table(run: PayoutRun) -> pa.Table:
         "employee_id": t.ids, "name": t.names, "center": t.centers, "plan": t.plans,
         "status": per_group([g.status for g in groups]),
     }
-    for c in COMPONENTS:
+    for c in (*COMPONENTS, *level_components(run)):
         columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
     columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
     distinct = np.unique(run.days)
@@ -168,4 +179,4 @@ def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
 
 def csv_rows(run: PayoutRun) -> list[list[str]]:
     table = output_table(run)
-    return [list(row) for row in zip(*(table[name].to_pylist() for name in CSV_COLUMNS), strict=True)]
+    return [list(row) for row in zip(*(table[name].to_pylist() for name in csv_columns(run)), strict=True)]

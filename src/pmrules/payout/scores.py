@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pmrules.catalog.values import KpiValues
-from pmrules.models import Gate, Plan, Scorecard
-from pmrules.payout.curve import Breakpoints, curve_segment, line_factor
+from pmrules.models import Gate, Plan, Scorecard, ScorecardLine
+from pmrules.payout.curve import (
+    Breakpoints,
+    Point,
+    curve_segment,
+    line_factor,
+    points_factor,
+    points_ordered,
+    points_segment,
+)
 from pmrules.payout.exact import exact
 from pmrules.payout.rounding import round_fraction
 from pmrules.rational import Fraction
@@ -23,6 +31,10 @@ class LineResult:
     factor: Fraction | None
     segment: str | None
     problem: str | None = None
+    measured: str | None = None  # the centre whose KPI the line measures, when not the card's owner
+    points: tuple[Point, ...] | None = None  # the line's own multi-point curve
+    own_factors: Breakpoints | None = None  # the line's own factors at threshold, target, maximum
+    below: Fraction | None = None  # the line's own factor below threshold (when it sets one)
     unrounded: Fraction | None = None  # the factor before the plan's line_factor rounding step, if it rounds
 
 
@@ -50,50 +62,86 @@ def curve_of(plan: Plan) -> Breakpoints:
     return Breakpoints(exact(plan.curve.threshold), exact(plan.curve.target), exact(plan.curve.maximum))
 
 
-def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mapping[str, str]) -> ScoreResult:
-    """sum of weight x line factor through the plan's curve; any line that cannot be scored is a problem."""
+def _ordered(points: Breakpoints, direction: str) -> bool:
+    """threshold <= target <= maximum (mirrored for lower); equal neighbours are cliffs, not disorder."""
+    if direction == "lower":
+        return points.threshold >= points.target >= points.maximum
+    return points.threshold <= points.target <= points.maximum
+
+
+def _line_points(line: ScorecardLine) -> tuple[Point, ...] | None:
+    if line.curve is None or line.curve.points is None:
+        return None
+    return tuple(Point(exact(p.result), exact(p.factor)) for p in line.curve.points)
+
+
+def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mapping[str, str],
+               measured: Sequence[str] | None = None) -> ScoreResult:
+    """sum of weight x line factor through the line's own curve or the plan's; any unscorable line is a problem.
+
+    `measured[j]` is the centre whose KPI line j measures (a shared measure), by default the card's owner.
+    """
     result = ScoreResult(card.owner, plan.id)
     curve = curve_of(plan)
     step = plan.rounding_steps.line_factor if plan.rounding_steps else None
     total = Fraction(0)
-    for line in card.kpis:
+    for j, line in enumerate(card.kpis):
         direction = directions[line.kpi]
         weight = exact(line.weight)
-        value = values.get(card.owner, line.kpi)
+        owner = card.owner if measured is None else measured[j]
+        shared = None if owner == card.owner else owner
+        value = values.get(owner, line.kpi)
         problem = None
         if value is None:
-            problem = f"KPI '{line.kpi}' for '{card.owner}': {values.problems.get((card.owner, line.kpi), 'no value')}"
+            problem = f"KPI '{line.kpi}' for '{owner}': {values.problems.get((owner, line.kpi), 'no value')}"
+        own = line.curve
+        points = _line_points(line)
         marks = (line.threshold, line.target, line.maximum)
-        points = None
-        if None in marks:
+        breakpoints = None
+        if points is not None:
+            if not points_ordered(points, direction):
+                problem = problem or (f"KPI '{line.kpi}' on the scorecard of '{card.owner}' has curve points not "
+                                      f"ordered for direction {direction}")
+        elif None in marks:
             problem = problem or f"KPI '{line.kpi}' on the scorecard of '{card.owner}' lacks threshold, target or maximum"
         else:
-            points = Breakpoints(*(exact(m) for m in marks))  # type: ignore[arg-type]
-            ordered = points.threshold < points.target < points.maximum
-            if direction == "lower":
-                ordered = points.threshold > points.target > points.maximum
-            if not ordered:
+            breakpoints = Breakpoints(*(exact(m) for m in marks))  # type: ignore[arg-type]
+            if not _ordered(breakpoints, direction):
                 problem = problem or (f"KPI '{line.kpi}' on the scorecard of '{card.owner}' has breakpoints not "
                                       f"ordered for direction {direction}")
-        if problem is not None or value is None or points is None:
-            result.lines.append(LineResult(line.kpi, weight, value, points, direction, None, None, problem))
+        if problem is not None or value is None:
+            result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, None, None, problem,
+                                           shared, points))
             result.problems.append(problem or "unscorable line")
             continue
-        factor = line_factor(value, points, curve, direction)
+        below = exact(own.below) if own is not None else Fraction(0)
+        factors = curve
+        if points is not None:
+            factor = points_factor(value, points, direction, below, own.steps if own else False)
+            segment = points_segment(value, points, direction)
+        else:
+            assert breakpoints is not None
+            factors = curve if own is None else Breakpoints(exact(own.threshold), exact(own.target),  # type: ignore[arg-type]
+                                                            exact(own.maximum))  # type: ignore[arg-type]
+            factor = line_factor(value, breakpoints, factors, direction, below)
+            segment = curve_segment(value, breakpoints, direction)
         unrounded = None
         if step is not None:
             unrounded, factor = factor, round_fraction(factor, step.quantum, step.mode)
         total += weight * factor
-        result.lines.append(LineResult(line.kpi, weight, value, points, direction, factor,
-                                       curve_segment(value, points, direction), unrounded=unrounded))
+        result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, factor, segment, None,
+                                       shared, points, None if own is None or points is not None else factors,
+                                       None if own is None else below, unrounded))
     if not result.problems:
         result.score = total
     return result
 
 
 def check_gate(gate: Gate, values: KpiValues, known_owners: set[str], known_kpis: set[str]) -> GateResult:
+    """A KPI gate (score gates are checked per group, on its scores)."""
     low = None if gate.min is None else exact(gate.min)
     high = None if gate.max is None else exact(gate.max)
+    assert gate.owner is not None and gate.kpi is not None
     if gate.owner not in known_owners or gate.kpi not in known_kpis:
         missing = f"owner '{gate.owner}'" if gate.owner not in known_owners else f"KPI '{gate.kpi}'"
         return GateResult(gate.owner, gate.kpi, None, low, high, None, f"gate names unknown {missing}")

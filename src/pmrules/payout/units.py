@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from pmrules.models import Manifest
+from pmrules.payout.limits import check_bonus_range
 from pmrules.payout.period import Period
 from pmrules.payout.rounding import PoolResult, allocate_pool, exact_units, round_units
 from pmrules.payout.steps import exact_bonus as _exact_bonus
@@ -37,6 +38,8 @@ def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndar
         assert group.multiplier is not None  # asked for paid employees only
         return _exact_bonus(table, i, int(days[i]), period, group.multiplier, group.plan)
 
+    if len(table):
+        check_bonus_range(table, days, period.days, multipliers[group_of], paid_mask)
     with np.errstate(invalid="ignore"):
         approx = table.target_amounts() * (days / period.days) * multipliers[group_of]
     if not plan_rounding and not any(_step(g.plan, "target_amount") for g in groups):

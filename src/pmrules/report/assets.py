@@ -42,6 +42,8 @@ td.ctl{background:#f1f8e9} td.no{background:#f5f5f5;color:var(--grey)} td.bad{ba
 .charts{display:flex;flex-wrap:wrap;gap:16px}
 figure{margin:0;max-width:340px;border:1px solid var(--line);border-radius:6px;padding:6px}
 figcaption{font-size:13px;margin-bottom:2px}
+ul.ms{margin:0;padding-left:0;list-style:none;font-size:12px}
+table.rec tr[hidden]{display:none}
 svg.chart text{font-size:10px;fill:#424242}
 svg.chart .axis{stroke:#9e9e9e;stroke-width:1}
 svg.chart .bar{fill:#5c6bc0} svg.chart .pool{fill:#26a69a}
@@ -84,5 +86,17 @@ JS = r"""
     closed.forEach(function(d){d.open=true;});
   });
   window.addEventListener('afterprint',function(){closed.forEach(function(d){d.open=false;});closed=[];});
+})();
+(function(){
+  var box=document.getElementById('qe'), out=document.getElementById('qen');
+  if(!box){return;}
+  var rows=Array.prototype.slice.call(document.querySelectorAll('table.rec tbody tr'));
+  var timer=null;
+  function run(){
+    var q=box.value.trim().toLowerCase(), hits=0;
+    rows.forEach(function(r){var hit=!q||(r.getAttribute('data-s')||'').indexOf(q)>=0;r.hidden=!hit;if(hit){hits++;}});
+    out.textContent=q?hits+' employee(s) match':'';
+  }
+  box.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(run,120);});
 })();
 """

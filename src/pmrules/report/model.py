@@ -17,7 +17,9 @@ from pmrules.models import Center, ScorecardLine
 from pmrules.payout import PayoutRun, Period, compute_payouts
 from pmrules.payout.exact import exact
 from pmrules.rational import Fraction
+from pmrules.report.reconcile import EmployeeRow, reconciliation
 from pmrules.workspace import Workspace
+from pmrules.workspace.levels import measured_owner
 
 CONTROLLABILITY_PREFIX = "controllability."
 
@@ -40,6 +42,7 @@ class LineView:
     supports: str | None
     supports_anchor: str | None
     problem: str | None
+    measured: str | None = None  # the centre whose KPI a shared-measure line reads
 
 
 @dataclass
@@ -74,6 +77,7 @@ class ReportData:
     matrix: dict[str, dict[str, MatrixCell]]
     bonuses_by_plan: dict[str, list[Decimal]]
     bonuses_by_center: dict[str, list[Decimal]]
+    rows: list[EmployeeRow] = field(default_factory=list)
 
 
 def attainment(value: Fraction | None, threshold: Fraction | None, target: Fraction | None, direction: str) -> str:
@@ -132,7 +136,8 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
     for card in m.scorecards:
-        views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports))
+        views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports),
+                            measured_owner(ws, card.owner, line) or card.owner)
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
@@ -150,19 +155,23 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     return ReportData(ws, catalog, run, audit, root, nodes, order, dict(by_objective),
                       controllability_matrix(catalog, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},
-                      {c: by_center[c] for c in order if c in by_center})
+                      {c: by_center[c] for c in order if c in by_center}, reconciliation(run))
 
 
 def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
-               supports_anchor: str | None) -> LineView:
+               supports_anchor: str | None, measured: str) -> LineView:
     entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
-    value = run.values.get(owner, line.kpi)
+    value = run.values.get(measured, line.kpi)
     threshold, target, maximum = _num(line.threshold), _num(line.target), _num(line.maximum)
+    points = line.curve.points if line.curve is not None else None
+    if points:  # an own multi-point curve: first point, first point paying the target factor (1), last point
+        at_target = next((p for p in points if p.factor >= 1), points[-1])
+        threshold, target, maximum = _num(points[0].result), _num(at_target.result), _num(points[-1].result)
     return LineView(line_anchor(owner, j), owner, line.kpi, entry.definition.name if entry else line.kpi,
                     exact(line.weight), value, threshold, target, maximum, direction,
                     attainment(value, threshold, target, direction), line.supports, supports_anchor,
-                    run.values.problems.get((owner, line.kpi)))
+                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None)
 
 
 def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],

@@ -11,10 +11,12 @@ from pmrules.payout import format_decimal
 from pmrules.rational import Fraction
 from pmrules.report.assets import CSS, JS
 from pmrules.report.model import LineView, NodeView, ReportData
+from pmrules.report.reconcile import MAX_ROWS, EmployeeRow
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
 
 OPEN_ALL_UP_TO = 200  # centres: below this the whole tree starts open
 CENTRE_CHARTS_UP_TO = 60  # centres with payouts: above this, histograms per division instead
+FEW_PEOPLE = 12  # up to this many employees the table says it all: no histograms
 STATUS_WORDS = {"red": "below threshold", "amber": "below target", "green": "at or above target", "none": "no value"}
 
 
@@ -50,11 +52,11 @@ def _header(data: ReportData, title: str) -> str:
     run = data.run
     lines = [line for node in data.nodes.values() for line in _all_lines(node)]
     colours = {s: sum(1 for line in lines if line.status == s) for s in STATUS_WORDS}
-    pool = (f"<span class=muted>pool {esc(m.currency)} {esc(money(run.pool.amount))}</span>"
+    pool = (f"<span class=muted>pool {esc(m.currency)} {esc(money(run.pool.amount, run.quantum))}</span>"
             if run.pool is not None else "<span class=muted>no pool</span>")
     counts = data.audit.counts
     cards = [
-        f"<div class=card>total paid<b>{esc(m.currency)} {esc(money(run.total))}</b>{pool}</div>",
+        f"<div class=card>total paid<b>{esc(m.currency)} {esc(money(run.total, run.quantum))}</b>{pool}</div>",
         f"<div class=card>employees<b>{len(run.paid)} paid</b>"
         f"<span class=\"{'red' if run.unpaid else 'muted'}\">{len(run.unpaid)} unpaid</span></div>",
         f"<div class=card>audit<b class=\"{'red' if counts.get('error') else 'green'}\">{counts.get('error', 0)} "
@@ -69,7 +71,7 @@ def _header(data: ReportData, title: str) -> str:
         ("strategy", "Strategy"), ("cascade", "Cascade"), ("matrix", "Controllability"), ("findings", "Audit findings"),
         ("payouts", "Payouts")))
     return (f"<header><h1>{esc(title)}</h1><div class=muted>{esc(run.period.start)} to {esc(run.period.end)} · "
-            f"{esc(m.currency)} · strategy: {esc(m.strategy.discipline.replace('_', ' '))}</div>"
+            f"{esc(m.currency)} · strategy: {esc(_discipline(data))}</div>"
             f"<div class=cards>{''.join(cards)}</div><nav>{nav}</nav></header>")
 
 
@@ -79,10 +81,15 @@ def _all_lines(node: NodeView) -> Iterable[LineView]:
         yield from lines
 
 
+def _discipline(data: ReportData) -> str:
+    strategy = data.workspace.manifest.strategy
+    return strategy.discipline.replace("_", " ") if strategy else "none (a bonus-only workspace)"
+
+
 def _strategy(data: ReportData) -> str:
     m = data.workspace.manifest
     rows = []
-    for o in m.strategy.objectives:
+    for o in m.strategy.objectives if m.strategy else []:
         value = data.run.values.get(data.root, o.kpi) if o.kpi else None
         links = ", ".join(f'<a href="#{esc(v.anchor)}">{esc(v.owner)}: {esc(v.kpi)}</a>'
                           for v in data.lines_by_objective.get(o.id, []))
@@ -91,7 +98,7 @@ def _strategy(data: ReportData) -> str:
                     f"<td class=num>{esc(num(value))}</td><td>{links or '<span class=red>no line supports it</span>'}"
                     "</td></tr>")
     return (f'<section id="strategy"><h2>Strategy</h2><p>Value discipline: '
-            f"<b>{esc(m.strategy.discipline.replace('_', ' '))}</b></p><table><thead><tr><th>objective</th>"
+            f"<b>{esc(_discipline(data))}</b></p><table><thead><tr><th>objective</th>"
             f"<th>statement</th><th>KPI</th><th>target</th><th>{esc(data.root)} value</th><th>supported by</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table></section>")
 
@@ -107,7 +114,8 @@ def _line(view: LineView) -> str:
     marks = f"{num(view.threshold)}/{num(view.target)}/{num(view.maximum)}"
     arrow = "↓" if view.direction == "lower" else "↑"
     problem = f" <span class=red>{esc(view.problem)}</span>" if view.problem else ""
-    return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b> <i>{esc(num(view.value))}</i>'
+    shared = f" <small>of {esc(view.measured)}</small>" if view.measured else ""
+    return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b>{shared} <i>{esc(num(view.value))}</i>'
             f" <small>w {esc(num(view.weight))} {arrow} {esc(marks)}</small> {supports}{problem}</li>")
 
 
@@ -197,12 +205,12 @@ def _figure(caption: str, chart: str) -> str:
     return f"<figure><figcaption>{caption}</figcaption>{chart}</figure>"
 
 
-def _summary(values: list[Decimal], currency: str) -> str:
+def _summary(values: list[Decimal], currency: str, quantum: Decimal = Decimal("0.01")) -> str:
     if not values:
         return "no payouts"
     ordered = sorted(values)
     median = ordered[len(ordered) // 2]
-    return f"{len(values)} paid · total {esc(currency)} {esc(money(sum(values, Decimal(0))))} · median {esc(money(median))}"
+    return f"{len(values)} paid · total {esc(currency)} {esc(money(sum(values, Decimal(0)), quantum))} · median {esc(money(median, quantum))}"
 
 
 def _payouts(data: ReportData) -> str:
@@ -211,28 +219,37 @@ def _payouts(data: ReportData) -> str:
     cur = m.currency
     out = ['<section id="payouts"><h2>Payouts</h2>']
     if run.pool is not None:
-        out.append(f"<p>Bonuses before the pool total {esc(cur)} {esc(money(run.pool.unscaled_total))}; they are "
-                   f"scaled pro rata to the pool of {esc(cur)} {esc(money(run.pool.amount))}.</p>")
+        out.append(f"<p>Bonuses before the pool total {esc(cur)} {esc(money(run.pool.unscaled_total, run.quantum))}; they are "
+                   f"scaled pro rata to the pool of {esc(cur)} {esc(money(run.pool.amount, run.quantum))}.</p>")
         out.append(total_vs_pool(run.pool.unscaled_total, run.pool.amount, cur))
     else:
-        out.append(f"<p>Total {esc(cur)} {esc(money(run.total))}; no pool is set.</p>")
+        out.append(f"<p>Total {esc(cur)} {esc(money(run.total, run.quantum))}; no pool is set.</p>")
     if run.unpaid:
         items = "".join(f"<li><b>{esc(p.employee.employee_id)}</b> {esc(p.employee.name)}: {esc('; '.join(p.reasons))}"
                         "</li>" for p in run.unpaid)
         out.append(f"<h3 class=red>{len(run.unpaid)} employee(s) not paid</h3><ul>{items}</ul>")
-    out.append("<h3>Per plan</h3><div class=charts>")
-    for plan in m.plans:
-        values = data.bonuses_by_plan.get(plan.id, [])
-        out.append(_figure(f"<b>{esc(plan.id)}</b> · {_summary(values, cur)}",
-                           histogram(values, f"bonuses of plan {plan.id}")))
-    out.append("</div><h3>Payout curves</h3><div class=charts>")
+    out.append(_reconciliation(data.rows, len(run), cur))
+    few = len(run) <= FEW_PEOPLE
+    if few:
+        out.append("<h3>Per plan</h3><ul>" + "".join(
+            f"<li><b>{esc(plan.id)}</b> · {_summary(data.bonuses_by_plan.get(plan.id, []), cur, run.quantum)}</li>"
+            for plan in m.plans) + "</ul>")
+    else:
+        out.append("<h3>Per plan</h3><div class=charts>")
+        for plan in m.plans:
+            values = data.bonuses_by_plan.get(plan.id, [])
+            out.append(_figure(f"<b>{esc(plan.id)}</b> · {_summary(values, cur, run.quantum)}",
+                               histogram(values, f"bonuses of plan {plan.id}")))
+        out.append("</div>")
+    out.append("<h3>Payout curves</h3><div class=charts>")
     for plan in m.plans:
         c = plan.curve
         out.append(_figure(f"<b>{esc(plan.id)}</b> · combine {esc(plan.combine)}",
                            payout_curve(float(c.threshold), float(c.target), float(c.maximum),
                                         None if plan.cap is None else float(plan.cap), f"payout curve of {plan.id}")))
     out.append("</div>")
-    out.append(_per_centre(data, cur))
+    if not few:
+        out.append(_per_centre(data, cur))
     out.append("</section>")
     return "\n".join(out)
 
@@ -243,7 +260,7 @@ def _per_centre(data: ReportData, cur: str) -> str:
     if len(by_center) <= CENTRE_CHARTS_UP_TO:
         out.append("<h3>Per centre</h3><div class=charts>")
         for cid, values in by_center.items():
-            out.append(_figure(f"<b>{esc(cid)}</b> {esc(data.nodes[cid].center.name)} · {_summary(values, cur)}",
+            out.append(_figure(f"<b>{esc(cid)}</b> {esc(data.nodes[cid].center.name)} · {_summary(values, cur, data.run.quantum)}",
                                histogram(values, f"bonuses in centre {cid}", width=260, height=130)))
         out.append("</div>")
         return "".join(out)
@@ -258,12 +275,52 @@ def _per_centre(data: ReportData, cur: str) -> str:
     out.append(f"<h3>Per division</h3><p class=muted>{len(by_center)} centres pay bonuses; one chart per child of "
                f"{esc(data.root)} with its whole subtree. Every centre is listed below.</p><div class=charts>")
     for did in [c for c in data.order if c in grouped]:
-        out.append(_figure(f"<b>{esc(did)}</b> {esc(data.nodes[did].center.name)} · {_summary(grouped[did], cur)}",
+        out.append(_figure(f"<b>{esc(did)}</b> {esc(data.nodes[did].center.name)} · {_summary(grouped[did], cur, data.run.quantum)}",
                            histogram(grouped[did], f"bonuses in division {did}", width=260, height=130)))
-    rows = "".join(f"<tr><td>{esc(cid)}</td><td class=num>{len(v)}</td><td class=num>{esc(money(sum(v, Decimal(0))))}"
-                   f"</td><td class=num>{esc(money(min(v)))}</td><td class=num>{esc(money(max(v)))}</td></tr>"
+    rows = "".join(f"<tr><td>{esc(cid)}</td><td class=num>{len(v)}</td><td class=num>{esc(money(sum(v, Decimal(0)), data.run.quantum))}"
+                   f"</td><td class=num>{esc(money(min(v), data.run.quantum))}</td><td class=num>{esc(money(max(v), data.run.quantum))}</td></tr>"
                    for cid, v in by_center.items())
     out.append(f"</div><details><summary>all {len(by_center)} centres</summary><table><thead><tr><th>centre</th>"
                f"<th>paid</th><th>total</th><th>lowest</th><th>highest</th></tr></thead><tbody>{rows}</tbody></table>"
                "</details>")
     return "".join(out)
+
+
+def pct(value: Fraction | None) -> str:
+    """A factor as a percentage with up to two decimals, as plans publish them."""
+    return "–" if value is None else f"{format_decimal(value * 100, 2)}%"
+
+
+def _measures(row: EmployeeRow) -> str:
+    items = []
+    for m in row.measures:
+        of = f" <span class=muted>of {esc(m.measured)}</span>" if m.measured != m.owner else ""
+        items.append(f"<li><span class=muted>{esc(m.component)}</span> {esc(m.kpi)}{of} {esc(num(m.result))} → "
+                     f"{esc(pct(m.factor))} × {esc(num(m.weight))}</li>")
+    return f"<ul class=ms>{''.join(items)}</ul>" if items else "<span class=muted>–</span>"
+
+
+def _reconciliation(rows: list[EmployeeRow], total: int, cur: str) -> str:
+    """One row per employee: measures (result → payout % × weight), component scores, multiplier, bonus."""
+    body = []
+    for r in rows:
+        scores = "<br>".join(f"{esc(c)} {esc(pct(s))}" for c, _, s in r.scores) or "–"
+        multiplier = pct(r.multiplier) + (" (cap)" if r.capped else "") + (" (a gate fails)" if r.gates_passed is False
+                                                                           else "")
+        bonus = "–" if r.bonus is None else f"{r.bonus:,}"
+        status = "" if r.status == "paid" else f"<br><span class=red>{esc('; '.join(r.reasons))}</span>"
+        search = " ".join([r.employee_id, r.name, r.center, r.plan, *(m.kpi for m in r.measures)]).lower()
+        body.append(f'<tr id="e-{esc(r.employee_id)}" data-s="{esc(search)}"><td>{esc(r.employee_id)}</td>'
+                    f"<td>{esc(r.name)}{status}</td><td>{esc(r.center)}</td><td>{esc(r.plan)}</td>"
+                    f"<td>{_measures(r)}</td><td class=num>{scores}</td><td class=num>{esc(multiplier)}</td>"
+                    f"<td class=num>{esc(num(r.proration))}</td><td class=num>{esc(bonus)}</td></tr>")
+    cut = (f"<p class=muted>The first {MAX_ROWS} of {total} employees; `pmrules payout --format csv` lists "
+           "every one.</p>" if total > len(rows) else "")
+    return ('<h3 id="reconciliation">Per employee</h3><p class=muted>Each measure: result → payout % × weight; '
+            "then the component scores, the multiplier (after gates and cap), proration and the bonus at the "
+            f"plan's rounding ({esc(cur)}).</p>"
+            '<div class=search><input id="qe" type="search" placeholder="Filter employees by id, name, centre, plan '
+            'or KPI" aria-label="Filter the employees"> <span id="qen" class=muted></span></div>'
+            "<table class=rec><thead><tr><th>employee</th><th>name</th><th>centre</th><th>plan</th><th>measures</th>"
+            "<th>component scores</th><th>multiplier</th><th>proration</th><th>bonus</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>{cut}")

@@ -14,8 +14,10 @@ def _f(x: float) -> str:
     return f"{x:.1f}"
 
 
-def money(value: Decimal | float) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+def money(value: Decimal | float, quantum: Decimal = Decimal("0.01")) -> str:
+    """Money at the rounding quantum's places: "0.01" shows cents, "1" or "100" whole units."""
+    places = Decimal(1).scaleb(min(quantum.as_tuple().exponent, 0))  # type: ignore[arg-type]
+    return f"{Decimal(str(value)).quantize(places):,}"
 
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> str:

@@ -15,7 +15,8 @@ wrapper makes each one impossible rather than unlikely:
   order-preserving int64 of their float64 (no exponent form, no 2^63 overflow), strings become
   hex of their UTF-8 (the engine compares raw bytes as signed chars), bools 0/1, lists
   de-duplicated; one type per field is enforced; `None` means absent;
-- `matches` is decided by Python's `re.search` (the engine's `$mt` is its own full-match dialect);
+- `matches` is decided by RE2's search, in time linear in the text (the engine's `$mt` is its own
+  full-match dialect, Python's `re` can backtrack for minutes);
 - conditions are compiled to flat conjuncts (DNF; `in` kept as one `$or` while a conjunct has
   at most 12), since the engine refuses 15+ nested `$or` in one `$and` (error 113);
 - the engine stores at most 32 properties per fact and fails above 64 activations per fact:
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,7 +42,7 @@ from typing import Any
 import durable_rules_engine as _dre
 
 from pmrules.errors import RuleError
-from pmrules.rules.language import MAX_ALTERNATIVES, AllOf, AnyOf, Rule, alternatives, iter_leaves
+from pmrules.rules.language import MAX_ALTERNATIVES, AllOf, AnyOf, Rule, alternatives, compiled_regex, iter_leaves
 
 MAX_RULES_PER_RULESET = 200  # 512+ per ruleset hangs the engine
 MAX_CONJUNCTS = 5_000
@@ -316,7 +316,7 @@ def _engine_fact(index: int, fact: Mapping[str, object], props: list[tuple[tuple
         value = fact.get(key[2])
         category = _category(value)
         if key[0] == "x":
-            if category == "str" and re.search(key[3], str(value)):
+            if category == "str" and compiled_regex(key[3]).search(str(value)):
                 out[prop] = 1
         elif key[0] == "n":
             if category == "list":

@@ -8,12 +8,14 @@ found here, at load time, with `file:line`, so the engine only ever sees valid c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import re2  # type: ignore[import-untyped]
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -268,6 +270,14 @@ def _value_fits(field_type: str, value: Any) -> bool:
     return isinstance(value, bool)
 
 
+@functools.lru_cache(maxsize=1024)
+def compiled_regex(pattern: str) -> Any:
+    """A `matches` pattern compiled by RE2: its search takes time linear in the text, whatever the pattern."""
+    options = re2.Options()
+    options.log_errors = False  # a refused pattern is reported as a rule-set error, not logged to stderr
+    return re2.compile(pattern, options=options)
+
+
 def regex_problem(pattern: str) -> str | None:
     """Why a `matches` pattern could backtrack catastrophically (Python's re has no timeout), or None.
 
@@ -330,6 +340,12 @@ def _check_leaf(field: str, op: str, value: Any, kind: str, spec: FieldSpec) -> 
         except re.error as exc:
             return f"bad regular expression {excerpt(value)} for {kind}.{field}: {exc}"
         problem = regex_problem(value)
+        if problem is None:
+            try:
+                compiled_regex(value)
+            except re2.error as exc:
+                problem = (f"is not supported by the linear-time engine (RE2: no lookarounds, no backreferences): "
+                           f"{exc}")
         return f"regular expression {excerpt(value)} for {kind}.{field}: {problem}" if problem else None
     for item in value if op in ("in", "not_in") else [value]:
         if not _value_fits(spec.type, item):

@@ -21,6 +21,8 @@ import pyarrow.csv as pcsv
 
 from pmrules.errors import Location
 from pmrules.models import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
+from pmrules.models.manifest import MAX_MONEY
+from pmrules.workspace.cells import MAX_CELL_TEXT
 
 NO_DATE = np.iinfo(np.int32).min
 NO_RATING = np.iinfo(np.int32).min
@@ -186,12 +188,14 @@ def read_employees_fast(path: Path, display: str) -> EmployeeTable | None:
     start_text, end_text, rating_text = column("start_date"), column("end_date"), column("individual_rating")
     if any(pc.any(pc.equal(col, "")).as_py() for col in (ids, centers, plans)):
         return None
+    if any(pc.max(pc.utf8_length(col)).as_py() > MAX_CELL_TEXT for col in (ids, column("name"), centers, plans)):
+        return None
     for col in (salary_text, pct_text):
-        if not pc.all(pc.match_substring_regex(col, _NUMBER)).as_py():
+        if not pc.all(pc.match_substring_regex(col, _NUMBER)).as_py() or pc.max(pc.utf8_length(col)).as_py() > 30:
             return None
     salary = pc.cast(salary_text, pa.float64()).to_numpy(zero_copy_only=False)
     pct = pc.cast(pct_text, pa.float64()).to_numpy(zero_copy_only=False)
-    if (salary < 0).any() or (pct < 0).any() or (pct > MAX_TARGET_BONUS_PCT).any():
+    if (salary < 0).any() or (pct < 0).any() or (pct > MAX_TARGET_BONUS_PCT).any() or (salary > MAX_MONEY).any():
         return None
     start, end = _days(start_text), _days(end_text)
     if start is None or end is None:

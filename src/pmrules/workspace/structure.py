@@ -16,6 +16,7 @@ from pmrules.models.plan_options import component_names, is_whole_rating
 from pmrules.rational import Fraction
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import LABEL_BASE, NO_RATING, EmployeeTable
+from pmrules.workspace.levels import check_levels
 from pmrules.workspace.plans import check_plans
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     for what, key, ids in (
         ("centre", "centers", [c.id for c in m.centers]),
         ("plan", "plans", [p.id for p in m.plans]),
-        ("objective", "strategy", [o.id for o in m.strategy.objectives]),
+        ("objective", "strategy", [o.id for o in (m.strategy.objectives if m.strategy else [])]),
         ("scorecard owner", "scorecards", [s.owner for s in m.scorecards]),
     ):
         for dup in sorted(_duplicates(ids)):
@@ -92,7 +93,8 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
         if center.manager is not None and center.manager not in employee_ids:
             errors.append(_unknown("manager employee", center.manager, employee_ids,
                                    ws.locate("centers", i, "manager"), "name an employee_id from employees"))
-    errors.extend(_cycles(ws))
+    cycles = _cycles(ws)
+    errors.extend(cycles or _too_deep(ws))
 
     for i, card in enumerate(m.scorecards):
         if card.owner not in centers and card.owner not in employee_ids:
@@ -103,6 +105,7 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
             errors.append(InputError(f"plan '{plan.id}' has no components", location=ws.locate("plans", i)))
     errors.extend(check_plans(ws))
 
+    errors.extend(check_levels(ws))
     errors.extend(_employee_references(ws, set(centers), plans))
     for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
         if entity not in centers and entity not in employee_ids:
@@ -112,25 +115,52 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
 
 
 def _cycles(ws: Workspace) -> list[PmrulesError]:
+    """Each cycle of the parent links once, in one linear pass (every centre is visited once)."""
     parents = {c.id: c.parent for c in ws.manifest.centers}
     positions = {c.id: i for i, c in enumerate(ws.manifest.centers)}
-    reported: set[str] = set()
+    done: set[str] = set()
     errors: list[PmrulesError] = []
     for start in parents:
         path: list[str] = []
+        on_path: dict[str, int] = {}
         node: str | None = start
-        while node is not None and node in parents and node not in path:
+        while node is not None and node in parents and node not in done and node not in on_path:
+            on_path[node] = len(path)
             path.append(node)
             node = parents[node]
-        if node is not None and node in path:
-            cycle = path[path.index(node):]
-            if not reported & set(cycle):
-                reported |= set(cycle)
-                chain = " -> ".join([*cycle, node])
-                errors.append(InputError(f"the centre tree has a cycle: {chain}",
-                                         location=ws.locate("centers", positions[cycle[0]], "parent"),
-                                         hint="a centre cannot be its own ancestor"))
+        if node is not None and node in on_path:
+            cycle = path[on_path[node]:]
+            chain = " -> ".join([*cycle, node]) if len(cycle) <= 20 else \
+                " -> ".join([*cycle[:10], f"... {len(cycle) - 20} more ...", *cycle[-10:], node])
+            errors.append(InputError(f"the centre tree has a cycle: {chain}",
+                                     location=ws.locate("centers", positions[cycle[0]], "parent"),
+                                     hint="a centre cannot be its own ancestor"))
+        done.update(path)
     return errors
+
+
+MAX_CENTER_DEPTH = 64
+
+
+def _too_deep(ws: Workspace) -> list[PmrulesError]:
+    """The centre tree may be at most MAX_CENTER_DEPTH levels below its root (walks along it stay short)."""
+    parents = {c.id: c.parent for c in ws.manifest.centers}
+    depth: dict[str, int] = {}
+    for i, center in enumerate(ws.manifest.centers):
+        path: list[str] = []
+        node: str | None = center.id
+        while node is not None and node in parents and node not in depth:
+            path.append(node)
+            node = parents[node]
+        below = depth[node] if node is not None and node in depth else -1
+        for walked in reversed(path):
+            below += 1
+            depth[walked] = below
+        if depth[center.id] > MAX_CENTER_DEPTH:
+            return [InputError(f"centre '{center.id}' is {depth[center.id]} levels below the root; at most "
+                               f"{MAX_CENTER_DEPTH} are allowed", location=ws.locate("centers", i, "parent"),
+                               hint="flatten the centre tree")]
+    return []
 
 
 MAX_ROW_ERRORS = 50

@@ -11,9 +11,10 @@ from typing import Any
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
 from pmrules.models import EMPLOYEE_EXTENSIONS, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
+from pmrules.models.manifest import MAX_MONEY
 from pmrules.models.plan_options import RATING_HINT, rating_key
 from pmrules.safetext import clip_list, excerpt
-from pmrules.workspace.cells import CellError, parse_date, parse_decimal, parse_int
+from pmrules.workspace.cells import CellError, check_text, parse_date, parse_decimal, parse_int
 
 
 @dataclass
@@ -86,9 +87,14 @@ def read_employees(table: Table) -> list[Employee]:
             for name in ("employee_id", "center", "plan"):
                 if not values[name]:
                     raise CellError(f"{name} is empty", f"every employee needs a {name}")
+            for name in ("employee_id", "name", "center", "plan"):
+                check_text(values[name], name)
             salary = parse_decimal(cell("base_salary"), "base_salary")
             if salary < 0:
                 raise CellError(f"base_salary is {salary}, negative", "a salary is zero or more")
+            if salary > MAX_MONEY:
+                raise CellError(f"base_salary is {salary}, more than the maximum {MAX_MONEY:,}",
+                                "check the amount; salaries are in currency units, not cents")
             pct, target = _target(cell("target_bonus_pct"), cell("target_bonus"), "target_bonus" in columns)
             start = parse_date(cell("start_date"), "start_date") if cell("start_date") else None
             end = parse_date(cell("end_date"), "end_date") if cell("end_date") else None
@@ -143,6 +149,9 @@ def _target(pct_text: str, target_text: str, has_target_column: bool) -> tuple[D
         target = parse_decimal(target_text, "target_bonus")
         if target < 0:
             raise CellError(f"target_bonus is {target}, negative", "a target bonus is zero or more")
+        if target > MAX_MONEY:
+            raise CellError(f"target_bonus is {target}, more than the maximum {MAX_MONEY:,}",
+                            "check the amount; a target bonus is in currency units, not cents")
         return None, target
     pct = parse_decimal(pct_text, "target_bonus_pct")
     if pct < 0 or pct > MAX_TARGET_BONUS_PCT:
@@ -176,6 +185,11 @@ def read_actuals(table: Table) -> Actuals:
     long_form = header == ["entity", "input", "value"]
     actuals = Actuals(form="long" if long_form else "wide")
     errors: list[PmrulesError] = []
+    for name in header:
+        try:
+            check_text(name, "a column name")
+        except CellError as exc:
+            raise InputError(str(exc), location=table.location(), hint=exc.hint) from None
     if not long_form:
         dupes = sorted({name for name in header if header.count(name) > 1})
         if dupes or "" in header:
@@ -193,6 +207,13 @@ def read_actuals(table: Table) -> Actuals:
         entity = row[0]
         if not entity:
             errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))
+            continue
+        try:
+            check_text(entity, "entity")
+            if long_form:
+                check_text(row[1], "input")
+        except CellError as exc:
+            errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
         pairs = [(row[1], row[2])] if long_form else list(zip(header[1:], row[1:], strict=False))
         if not long_form:

@@ -12,12 +12,13 @@ from typing import Any
 
 from pmrules.audit.facts.groups import employee_groups, value_counts
 from pmrules.catalog import Catalog
-from pmrules.catalog.controllability import uncontrolled
+from pmrules.catalog.controllability import expand, uncontrolled
 from pmrules.errors import Location
 from pmrules.models import Center, Gate, Objective, Plan, Scorecard, ScorecardLine
 from pmrules.models.plan_options import component_names, component_weights
 from pmrules.rational import Fraction
 from pmrules.workspace import Organisation, Workspace
+from pmrules.workspace.levels import RESERVED, home_center, measured_owner
 
 STRATEGY_PREFIX = "strategy:"
 WEIGHT_TOLERANCE = Fraction(1, 10**9)
@@ -29,7 +30,8 @@ def _exact(value: float | int) -> Fraction:
 
 
 def _ordered(direction: str, a: float, b: float, c: float) -> bool:
-    return a < b < c if direction == "higher" else a > b > c
+    """Equal neighbours are a cliff (threshold = target) or no upside, not disorder."""
+    return a <= b <= c if direction == "higher" else a >= b >= c
 
 
 def _strategy_target(supports: str | None) -> str | None:
@@ -51,7 +53,7 @@ class FactContext:
 
     @classmethod
     def of(cls, ws: Workspace, catalog: Catalog) -> FactContext:
-        objectives = {o.id for o in ws.manifest.strategy.objectives}
+        objectives = {o.id for o in _objectives(ws)}
         supported = Counter(target for card in ws.manifest.scorecards for line in card.kpis
                             if (target := _strategy_target(line.supports)) in objectives)
         return cls(ws, catalog, ws.organisation, value_counts(ws.employees.centers),
@@ -69,14 +71,21 @@ class FactContext:
         if kpi not in self._inputs_by_category:
             entry = self.catalog.kpis[kpi]
             self._inputs_by_category[kpi] = {
-                cat: sorted(n for n in entry.inputs if self.catalog.input_category(n) == cat)
+                cat: sorted(n for n in entry.inputs if cat in expand(self.catalog.input_category(n)))
                 for cat in ("revenue", "cost", "investment")}
         return self._inputs_by_category[kpi]
 
 
+def _objectives(ws: Workspace) -> list[Objective]:
+    return ws.manifest.strategy.objectives if ws.manifest.strategy else []
+
+
 def strategy_fact(ctx: FactContext) -> Built:
     s = ctx.ws.manifest.strategy
-    return {"id": "strategy", "discipline": s.discipline, "objectives": len(s.objectives)}, ctx.ws.locate("strategy")
+    if s is None:  # a bonus-only workspace: the alignment rule set says so
+        return {"id": "strategy", "defined": False, "objectives": 0}, ctx.ws.locate()
+    return ({"id": "strategy", "defined": True, "discipline": s.discipline, "objectives": len(s.objectives)},
+            ctx.ws.locate("strategy"))
 
 
 def center_fact(ctx: FactContext, i: int, c: Center) -> Built:
@@ -105,7 +114,8 @@ def scorecard_fact(ctx: FactContext, i: int, card: Scorecard) -> Built:
         "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
         "financial_lines": sum(d.perspective == "financial" for d in definitions),
         "kpis": [line.kpi for line in card.kpis], "disciplines": disciplines,
-        "has_discipline_kpi": ctx.ws.manifest.strategy.discipline in disciplines,
+        "has_discipline_kpi": None if ctx.ws.manifest.strategy is None else
+        ctx.ws.manifest.strategy.discipline in disciplines,
     }, ctx.ws.locate("scorecards", i)
 
 
@@ -115,9 +125,39 @@ def _supports(ctx: FactContext, supports: str | None, parent: str | None) -> tup
         return "none", False
     target = _strategy_target(supports)
     if target is not None:
-        return "strategy", target in {o.id for o in ctx.ws.manifest.strategy.objectives}
+        return "strategy", target in {o.id for o in _objectives(ctx.ws)}
     parent_card = ctx.org.scorecards.get(parent) if parent is not None else None
     return "kpi", parent_card is not None and supports in {line.kpi for line in parent_card.kpis}
+
+
+def _shared(ctx: FactContext, owner: str, line: ScorecardLine) -> tuple[str | None, bool | None]:
+    """(the centre a shared-measure line measures, whether it is an ancestor of the owner); (None, None) if own."""
+    measured = measured_owner(ctx.ws, owner, line)
+    if measured is None or measured == owner:
+        return None, None
+    home = home_center(ctx.ws, owner)
+    above = [] if home is None else ctx.org.ancestors(home)
+    return measured, measured in (above if home == owner else [home, *above])
+
+
+def _curve_view(line: ScorecardLine, direction: str) -> dict[str, Any]:
+    """What a rule can see of a line's curve: its own or not, its points, cliffs and monotony."""
+    own = line.curve
+    points = own.points if own is not None else None
+    sign = -1 if direction == "lower" else 1
+    if points is not None:
+        factors = [own.below if own else 0, *(p.factor for p in points)]
+        ordered = all(sign * a.result <= sign * b.result for a, b in zip(points, points[1:], strict=False))
+        cliff = any(a.result == b.result for a, b in zip(points, points[1:], strict=False))
+    else:
+        marks = (line.threshold, line.target, line.maximum)
+        factors = [] if own is None else [own.below, own.threshold, own.target, own.maximum]  # type: ignore[list-item]
+        ordered = None not in marks and _ordered(direction, *marks)  # type: ignore[arg-type]
+        cliff = None not in marks and line.threshold == line.target
+    return {"has_own_curve": own is not None, "curve_points": len(points) if points is not None else 0,
+            "has_targets": points is not None or None not in (line.threshold, line.target, line.maximum),
+            "targets_ordered": ordered, "is_cliff": cliff,
+            "curve_monotone": all(a <= b for a, b in zip(factors, factors[1:], strict=False))}  # type: ignore[operator]
 
 
 def line_fact(ctx: FactContext, i: int, card: Scorecard, j: int, line: ScorecardLine) -> Built:
@@ -127,8 +167,8 @@ def line_fact(ctx: FactContext, i: int, card: Scorecard, j: int, line: Scorecard
     by_category = ctx.inputs_by_category(kpi.id)
     missing = sorted(uncontrolled(center_type, entry.categories)) if center_type else []
     supports_kind, resolved = _supports(ctx, line.supports, parent)
-    targets = (line.threshold, line.target, line.maximum)
-    has_targets = all(t is not None for t in targets)
+    curve = _curve_view(line, kpi.direction)
+    measures, of_ancestor = _shared(ctx, card.owner, line)
     return {
         "id": f"{card.owner}#{j + 1}", "owner": card.owner, "owner_kind": kind, "owner_center": center_id,
         "owner_center_type": center_type, "depth": depth, "is_root_owner": card.owner == ctx.org.root,
@@ -139,8 +179,8 @@ def line_fact(ctx: FactContext, i: int, card: Scorecard, j: int, line: Scorecard
         "revenue_inputs": by_category["revenue"], "cost_inputs": by_category["cost"],
         "investment_inputs": by_category["investment"], "perspective": kpi.perspective,
         "direction": kpi.direction, "discipline": kpi.discipline, "weight": float(line.weight),
-        "threshold": line.threshold, "target": line.target, "maximum": line.maximum, "has_targets": has_targets,
-        "targets_ordered": has_targets and _ordered(kpi.direction, *targets),  # type: ignore[arg-type]
+        "threshold": line.threshold, "target": line.target, "maximum": line.maximum, **curve,
+        "measures": measures, "is_shared_measure": measures is not None, "measures_ancestor": of_ancestor,
         "supports": line.supports, "has_supports": line.supports is not None, "supports_kind": supports_kind,
         "supports_resolved": resolved,
     }, ctx.ws.locate("scorecards", i, "kpis", j)
@@ -169,13 +209,18 @@ def _unused_weights(p: Plan) -> dict[str, Any]:
 
 def plan_fact(ctx: FactContext, i: int, p: Plan) -> Built:
     w = component_weights(p)
+    names = component_names(p)
+    root_level = ctx.org.centers[ctx.org.root].level  # a component at the root's level is corporate by another name
     total = sum(_exact(v) for v in w.values())
     curve = p.curve
     return {
-        "id": p.id, "components": sorted(component_names(p)), "combine": p.combine, **_unused_weights(p),
+        "id": p.id, "components": sorted(names), "combine": p.combine, **_unused_weights(p),
         "corporate_weight": float(w.get("corporate", 0)), "unit_weight": float(w.get("unit", 0)),
         "individual_weight": float(w.get("individual", 0)), "weight_sum": float(total),
-        "weights_sum_to_one": abs(total - 1) <= WEIGHT_TOLERANCE, "has_unit_component": "unit" in component_names(p),
+        "weights_sum_to_one": abs(total - 1) <= WEIGHT_TOLERANCE,
+        "has_unit_component": "unit" in names or any(c not in RESERVED and c != root_level for c in names),
+        "level_components": [c for c in names if c not in RESERVED],
+        "score_gates": sum(g.score is not None for g in p.gates),
         "curve_threshold": float(curve.threshold), "curve_target": float(curve.target),
         "curve_maximum": float(curve.maximum), "curve_ordered": 0 <= curve.threshold <= curve.target <= curve.maximum,
         "cap": None if p.cap is None else float(p.cap), "has_cap": p.cap is not None,
@@ -185,10 +230,13 @@ def plan_fact(ctx: FactContext, i: int, p: Plan) -> Built:
 
 
 def gate_fact(ctx: FactContext, i: int, p: Plan, k: int, g: Gate) -> Built:
+    bounds = {"min": None if g.min is None else float(g.min), "max": None if g.max is None else float(g.max)}
+    where = ctx.ws.locate("plans", i, "gates", k)
+    if g.score is not None:  # a hurdle on a score: its name was checked when the workspace loaded
+        return {"id": f"{p.id}#gate{k + 1}", "plan": p.id, "score": g.score, **bounds}, where
     return {"id": f"{p.id}#gate{k + 1}", "plan": p.id, "owner": g.owner, "kpi": g.kpi,
-            "owner_exists": g.owner in ctx.org.centers or ctx.ws.employees.position(g.owner) is not None,
-            "kpi_exists": g.kpi in ctx.catalog.kpis, "min": None if g.min is None else float(g.min),
-            "max": None if g.max is None else float(g.max)}, ctx.ws.locate("plans", i, "gates", k)
+            "owner_exists": g.owner in ctx.org.centers or ctx.ws.employees.position(g.owner) is not None,  # type: ignore[arg-type]
+            "kpi_exists": g.kpi in ctx.catalog.kpis, **bounds}, where
 
 
 def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
@@ -212,7 +260,7 @@ def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
     for i, card in enumerate(m.scorecards):
         built.append(("scorecard", scorecard_fact(ctx, i, card)))
         built += [("line", line_fact(ctx, i, card, j, line)) for j, line in enumerate(card.kpis)]
-    built += [("objective", objective_fact(ctx, i, o)) for i, o in enumerate(m.strategy.objectives)]
+    built += [("objective", objective_fact(ctx, i, o)) for i, o in enumerate(_objectives(ctx.ws))]
     for i, p in enumerate(m.plans):
         built.append(("plan", plan_fact(ctx, i, p)))
         built += [("gate", gate_fact(ctx, i, p, k, g)) for k, g in enumerate(p.gates)]
