@@ -293,6 +293,10 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         reconciled({"revenue": "20000000"}, {"bay": {"revenue": "16900000"}}, own_share=True),
         reconciled({"revenue": "20000000"}, {"bay": {"revenue": "16900000"}}),  # shipped switched off
     ),
+    "compensation.weights-unused": (
+        plan(components={"corporate": 0.25, "unit": 0.75}, combine="multiply"),  # weights silently unused
+        plan(components=["corporate", "unit"], combine="multiply"),  # a plain list: nothing to ignore
+    ),
     # --- the example's local rule set (examples/northwind-bank/rulesets/local.yaml)
     "northwind.branch-needs-activity-kpi": (
         Case(centers=[child("north", "profit"), child("harbor", "profit", "north")],

@@ -111,7 +111,8 @@ def test_golden_set_covers_what_it_claims() -> None:
     """A guard against a golden workspace being deleted or emptied unnoticed."""
     assert {"curve-segments", "gates-cap-proration", "kpi-of-kpi-multiply", "pool-unpaid", "rounding-half-up",
             "rounding-half-even", "rounding-down", "mapped-hris-xlsx", "mapped-european-csv", "rollup-region",
-            "rollup-three-level", "rollup-missing-grandchild"} <= set(GOLDEN)
+            "rollup-three-level", "rollup-missing-grandchild",
+            "plan-rounding", "team-x-individual"} <= set(GOLDEN)
     modes = {re.search(r"mode: (\w+)", (WORKSPACES / n / "pmrules.yaml").read_text()).group(1)  # type: ignore[union-attr]
              for n in GOLDEN}
     assert modes == {"half_up", "half_even", "down"}

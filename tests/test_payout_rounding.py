@@ -115,3 +115,29 @@ def test_the_public_surface_resolves() -> None:
     for name in payout.__all__:
         assert getattr(payout, name) is not None, name
     assert payout.units_to_decimal is units_to_decimal and callable(payout.explain)
+
+
+# --- a plan's rounding steps (issue 13) and the unit of mixed plan quanta ------------------------------
+
+@given(st.fractions(min_value=-10**6, max_value=10**6), st.sampled_from(QUANTA), st.sampled_from(ROUNDING_MODES))
+def test_a_rounding_step_is_an_exact_multiple_of_its_quantum_within_one_step(
+        value: Fraction, quantum: Decimal, mode: str) -> None:
+    rounded = rounding.round_fraction(Fraction(value), str(quantum), mode)
+    q = Fraction(quantum)
+    assert (rounded / q).denominator == 1
+    assert abs(rounded - value) <= (q if mode == "down" else q / 2)
+    if mode == "down":
+        assert abs(rounded) <= abs(value)
+    assert rounded == Fraction(round_to_quantum(Fraction(value), quantum, mode))
+
+
+@given(st.lists(st.sampled_from([*QUANTA, Decimal("100"), Decimal("0.25"), Decimal("2.5")]), min_size=1, max_size=4))
+def test_common_quantum_divides_every_quantum_and_is_the_largest(quanta: list[Decimal]) -> None:
+    unit = rounding.common_quantum(quanta)
+    ratios = [Fraction(q) / Fraction(unit) for q in quanta]
+    assert all(r.denominator == 1 for r in ratios)
+    assert np.gcd.reduce([int(r) for r in ratios]) == 1  # no larger unit divides them all
+
+
+def test_common_quantum_keeps_the_workspace_spelling() -> None:
+    assert str(rounding.common_quantum([Decimal("0.01"), Decimal("100"), Decimal("1")])) == "0.01"

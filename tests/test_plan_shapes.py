@@ -1,241 +1,380 @@
-"""Plan shapes of issue 13 (items 2, 5, 7, 8, 9): curve properties, controllability of the new
-categories and of shared measures, bonus-only workspaces, the per-employee report table.
+"""Plan shapes beyond version 1 (issue 13): rounding steps and plan quanta, combine formulas, unused
+weights, ratings as words and decimals, individual factors and target amounts.
 
-The payouts themselves are pinned by the hand-computed golden workspaces under tests/workspaces/
-(levels-shared-measures, line-curves-cliffs, bonus-only-profit-cash).
+The golden workspaces `plan-rounding` and `team-x-individual` hold the hand-computed figures; these
+tests pin the details around them (what --explain shows, what payout warns, the vectorised path).
 """
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from click.testing import CliRunner
 
 from pmrules.api import open_workspace
-from pmrules.audit import run_audit
-from pmrules.catalog.controllability import financial, scorable_by
+from pmrules.cli import cli
 from pmrules.errors import PmrulesError
-from pmrules.payout.curve import Breakpoints, Point, line_factor, points_factor
+from pmrules.payout import Period, compute_payouts, explain
+from pmrules.payout.compute import PayoutRun
+from pmrules.payout.rounding import exact_units
+from pmrules.plugins import get_plugin_manager
 from pmrules.rational import Fraction
-from pmrules.report import render_report
-from pmrules.testing import minimal_manifest, write_workspace
 
 WORKSPACES = Path(__file__).resolve().parent / "workspaces"
 
-# --- curves: properties -----------------------------------------------------------------------------
-
-results = st.fractions(min_value=-1000, max_value=1000, max_denominator=100)
-factors = st.fractions(min_value=0, max_value=5, max_denominator=100)
-
-
-@st.composite
-def monotone_points(draw: Any) -> list[Point]:
-    """Non-decreasing results (repeats are cliffs) with non-decreasing factors (repeats are flat bands)."""
-    n = draw(st.integers(min_value=1, max_value=7))
-    xs = sorted(draw(st.lists(results, min_size=n, max_size=n)))
-    ys = sorted(draw(st.lists(factors, min_size=n, max_size=n)))
-    return [Point(Fraction(x), Fraction(y)) for x, y in zip(xs, ys, strict=True)]
-
-
-@settings(max_examples=300, deadline=None)
-@given(points=monotone_points(), a=results, b=results, steps=st.booleans())
-def test_a_monotone_multi_point_curve_never_pays_less_for_a_better_result(
-        points: list[Point], a: Fraction, b: Fraction, steps: bool) -> None:
-    low, high = sorted((Fraction(a), Fraction(b)))
-    below = min(points[0].factor, Fraction(0))
-    assert points_factor(low, points, "higher", below, steps) <= points_factor(high, points, "higher", below, steps)
-    # lower is better: the mirror (results negated, the same points listed worst first)
-    mirrored = [Point(-p.result, p.factor) for p in points]
-    assert points_factor(-high, mirrored, "lower", below, steps) == points_factor(high, points, "higher", below,
-                                                                                   steps)
-
-
-@settings(max_examples=300, deadline=None)
-@given(points=monotone_points(), steps=st.booleans())
-def test_every_point_pays_its_factor_and_a_cliff_pays_the_later_one(points: list[Point], steps: bool) -> None:
-    for i, p in enumerate(points):
-        last_at_result = max(k for k, q in enumerate(points) if q.result == p.result)
-        assert points_factor(p.result, points, "higher", Fraction(0), steps) == points[last_at_result].factor, i
-    assert points_factor(points[-1].result + 1, points, "higher") == points[-1].factor
-    assert points_factor(points[0].result - Fraction(1, 100), points, "higher", Fraction(7, 10)) == Fraction(7, 10)
+MANIFEST = """\
+version: 1
+workspace: shapes
+period: FY2026
+period_start: 2026-01-01
+period_end: 2026-12-31
+currency: USD
+rounding: {{quantum: "0.01", mode: half_up}}
+rulesets: [compensation]
+strategy: {{discipline: operational_excellence}}
+inputs:
+  revenue: {{category: revenue, unit: USD}}
+  costs: {{category: cost, unit: USD}}
+kpis:
+  - {{id: op_margin, name: Operating margin, formula: (revenue - costs) / revenue, direction: higher,
+     perspective: financial}}
+centers:
+  - {{id: corp, name: Corp, type: investment}}
+  - {{id: div, name: Division, type: profit, parent: corp}}
+scorecards:
+  - {{owner: corp, kpis: [{{kpi: op_margin, weight: 1.0, threshold: 0.10, target: 0.20, maximum: 0.30}}]}}
+  - {{owner: div, kpis: [{{kpi: op_margin, weight: 1.0, threshold: 0.10, target: 0.20, maximum: 0.30}}]}}
+plans:
+{plans}
+"""
+# corp: margin 0.22 -> factor 1.2; div: margin 0.15 -> factor 0.75 (curve 0.5 / 1.0 / 2.0)
+ACTUALS = "entity,input,value\ncorp,revenue,1000000\ncorp,costs,780000\ndiv,revenue,400000\ndiv,costs,340000\n"
+HEADER = "employee_id,name,center,plan,base_salary,target_bonus_pct,start_date,end_date,individual_rating\n"
+CURVE = "{threshold: 0.5, target: 1.0, maximum: 2.0}"
 
 
-@settings(max_examples=200, deadline=None)
-@given(t=results, gap=st.fractions(min_value=Fraction(1, 100), max_value=100, max_denominator=100),
-       eps=st.fractions(min_value=Fraction(1, 10**6), max_value=1, max_denominator=10**6))
-def test_threshold_equal_to_target_is_a_cliff(t: Fraction, gap: Fraction, eps: Fraction) -> None:
-    line = Breakpoints(Fraction(t), Fraction(t), Fraction(t) + gap)
-    curve = Breakpoints(Fraction(1, 2), Fraction(1), Fraction(2))
-    assert line_factor(Fraction(t), line, curve, "higher") == 1  # the target factor from the cliff on
-    assert line_factor(Fraction(t) - eps, line, curve, "higher") == 0  # nothing below it
-    assert line_factor(Fraction(t) - eps, line, curve, "higher", Fraction(1, 4)) == Fraction(1, 4)
-    mirror = Breakpoints(-line.threshold, -line.target, -line.maximum)
-    assert line_factor(-Fraction(t), mirror, curve, "lower") == 1
-    assert line_factor(-Fraction(t) + eps, mirror, curve, "lower") == 0
+def write(tmp_path: Path, plans: str, employees: str, header: str = HEADER) -> Path:
+    directory = tmp_path / "ws"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pmrules.yaml").write_text(MANIFEST.format(plans=plans))
+    (directory / "employees.csv").write_text(header + employees)
+    (directory / "actuals.csv").write_text(ACTUALS)
+    return directory
 
 
-def test_the_three_point_curve_is_unchanged_where_version_1_defined_it() -> None:
-    line = Breakpoints(Fraction(8, 10), Fraction(1), Fraction(12, 10))
-    curve = Breakpoints(Fraction(1, 2), Fraction(1), Fraction(2))
-    assert [line_factor(Fraction(v, 100), line, curve, "higher") for v in (79, 80, 90, 100, 110, 120, 130)] == [
-        0, Fraction(1, 2), Fraction(3, 4), 1, Fraction(3, 2), 2, 2]
+def pay(directory: Path) -> PayoutRun:
+    opened = open_workspace(directory, get_plugin_manager(entry_points=False))
+    ws = opened.workspace
+    return compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
 
 
-# --- categories: profit and cash ---------------------------------------------------------------------
-
-def test_profit_and_cash_categories_stand_for_financial_ones() -> None:
-    assert financial(["profit"]) == ["cost", "revenue"]
-    assert financial(["cash"]) == ["cost", "investment", "revenue"]
-    assert financial(["customer", "operations"]) == []
-    assert scorable_by(["profit"]) == ["profit", "investment"]
-    assert scorable_by(["cash"]) == ["investment"]
+def bonuses(run: PayoutRun) -> dict[str, Decimal | None]:
+    return {p.employee.employee_id: p.bonus for p in run.employees}
 
 
-MANAGER = {"employee_id": "E1", "name": "Ada Boss", "center": "corp", "plan": "staff", "base_salary": "200000.00",
-           "target_bonus_pct": "0.20"}
+# --- item 4: ratings as plans write them --------------------------------------------------------------
+
+def test_rating_keys_as_words_decimals_and_quoted_numbers(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: {{unit: 0.5, individual: 0.5}}
+    curve: {CURVE}
+    individual_ratings: {{"110": 1.1, exceeds: 1.25, 1.25: 1.3, 3: 1.0}}
+"""
+    ws = write(tmp_path, plans, "A,A,div,p,100000,0.1,,,110\nB,B,div,p,100000,0.1,,,exceeds\n"
+                                "C,C,div,p,100000,0.1,,,1.250\nD,D,div,p,100000,0.1,,,3.0\n")
+    run = pay(ws)
+    scores = {p.employee.employee_id: p.scores["individual"] for p in run.employees}
+    assert scores == {"A": Fraction("1.1"), "B": Fraction("1.25"), "C": Fraction("1.3"), "D": Fraction(1)}
+    # 10,000 x (0.5 x 0.75 + 0.5 x individual)
+    assert bonuses(run) == {"A": Decimal("9250.00"), "B": Decimal("10000.00"), "C": Decimal("10250.00"),
+                            "D": Decimal("8750.00")}
 
 
-def _case(tmp_path: Path, **changes: Any) -> Path:
-    return write_workspace(tmp_path / "ws", minimal_manifest(**changes), employees=[MANAGER])
+def test_two_spellings_of_one_rating_are_refused(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: {{unit: 0.5, individual: 0.5}}
+    curve: {CURVE}
+    individual_ratings: {{3: 1.0, "3.0": 1.1}}
+"""
+    with pytest.raises(PmrulesError, match="are the same rating"):
+        pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,3\n"))
 
 
-EPS = {"id": "eps", "name": "EPS", "formula": "eps_reported", "direction": "higher", "perspective": "financial"}
-FCF = {"id": "fcf", "name": "Free cash flow", "formula": "free_cash_flow", "direction": "higher",
-       "perspective": "financial"}
+# --- item 3: combine as a formula ---------------------------------------------------------------------
+
+def test_points_added_to_a_team_factor(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: [corporate, unit, individual]
+    combine: (0.4*corporate + 0.6*unit + 0.02) * individual
+    curve: {CURVE}
+    individual_ratings: {{meets: 1.0, exceeds: 1.2}}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,exceeds\n"))
+    # (0.48 + 0.45 + 0.02) x 1.2 = 1.14; 10,000 x 1.14
+    assert run.at(0).multiplier == Fraction("1.14")
+    assert bonuses(run) == {"A": Decimal("11400.00")}
 
 
-def _centre_lines(center_type: str, *lines: dict[str, Any]) -> dict[str, Any]:
-    m = minimal_manifest()
-    return {"centers": [*m["centers"], {"id": "unit", "name": "Unit", "type": center_type, "parent": "corp"}],
-            "scorecards": [*m["scorecards"], {"owner": "unit", "kpis": list(lines)}]}
+def test_multiply_pays_the_same_with_a_plain_list_as_with_unused_weights(tmp_path: Path) -> None:
+    employees = "A,A,div,p,100000,0.1,,,2\n"
+    ratings = "individual_ratings: {1: 0.5, 2: 1.1}"
+    weighted = pay(write(tmp_path / "w", f"""  - id: p
+    components: {{corporate: 0.25, unit: 0.75, individual: 1}}
+    combine: multiply
+    curve: {CURVE}
+    {ratings}
+""", employees))
+    listed = pay(write(tmp_path / "l", f"""  - id: p
+    components: [corporate, unit, individual]
+    combine: multiply
+    curve: {CURVE}
+    {ratings}
+""", employees))
+    # version 1: 1.2 x 0.75 x 1.1 = 0.99, weights unused
+    assert bonuses(weighted) == bonuses(listed) == {"A": Decimal("9900.00")}
 
 
-def _line(kpi: str, **more: Any) -> dict[str, Any]:
-    return {"kpi": kpi, "weight": 1.0, "threshold": 1, "target": 2, "maximum": 3, "supports": "retention_rate",
-            **more}
+def test_payout_prints_the_unused_weights_warning_with_the_formula_meant(tmp_path: Path) -> None:
+    ws = write(tmp_path, f"""  - id: exec
+    components: {{corporate: 0.25, unit: 0.75, individual: 1}}
+    combine: multiply
+    curve: {CURVE}
+    individual_ratings: {{1: 0.5, 2: 1.1}}
+""", "A,A,div,exec,100000,0.1,,,2\n")
+    result = CliRunner().invoke(cli, ["payout", str(ws), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "9900.00" in result.stdout  # version-1 result kept
+    assert ("plan exec combines by multiply, which ignores the component weights (corporate 0.25, unit 0.75, "
+            "individual 1); probably meant: combine: \"(0.25*corporate + 0.75*unit) * individual\"") in result.stderr
+    assert "compensation.weights-unused" in result.stderr and "pmrules.yaml:" in result.stderr
+    quiet = CliRunner().invoke(cli, ["payout", str(ws), "--format", "csv", "--skip-audit"])
+    assert "weights-unused" not in quiet.stderr
 
 
-def _controllability(tmp_path: Path, pm: Any, center_type: str, *lines: dict[str, Any]) -> list[tuple[str, str]]:
-    m = minimal_manifest()
-    ws = _case(tmp_path, inputs={**m["inputs"], "eps_reported": {"category": "profit"},
-                                 "free_cash_flow": {"category": "cash"}},
-               kpis=[*m["kpis"], EPS, FCF], **_centre_lines(center_type, *lines))
-    opened = open_workspace(ws, pm=pm)
-    return [(f.rule, f.subject) for f in run_audit(opened.workspace, opened.catalog).findings
-            if f.rule.startswith("controllability.")]
+def test_the_formula_meant_pays_what_the_plan_meant(tmp_path: Path) -> None:
+    """The issue's overpayment: the unweighted product paid 0.99, the weighted team factor pays 0.94875."""
+    run = pay(write(tmp_path, f"""  - id: exec
+    components: [corporate, unit, individual]
+    combine: "(0.25*corporate + 0.75*unit) * individual"
+    curve: {CURVE}
+    individual_ratings: {{1: 0.5, 2: 1.1}}
+""", "A,A,div,exec,100000,0.1,,,2\n"))
+    assert run.at(0).multiplier == Fraction("0.94875")  # (0.3 + 0.5625) x 1.1
 
 
-def test_eps_on_a_revenue_centre_and_free_cash_flow_on_a_profit_centre_are_flagged(tmp_path: Path, pm: Any) -> None:
-    assert _controllability(tmp_path / "a", pm, "revenue", _line("eps")) == [
-        ("controllability.revenue-centre-cost-kpi", "unit / eps")]
-    assert _controllability(tmp_path / "b", pm, "profit", _line("fcf")) == [
-        ("controllability.profit-centre-investment-kpi", "unit / fcf")]
-    assert _controllability(tmp_path / "c", pm, "profit", _line("eps")) == []
+# --- item 1: rounding steps ---------------------------------------------------------------------------
 
-
-def test_a_shared_measure_is_still_judged_by_its_owner(tmp_path: Path, pm: Any) -> None:
-    """A profit centre carrying its parent's ROI is flagged as if the ROI were its own."""
-    found = _controllability(tmp_path, pm, "profit", _line("roi", of="corp"))
-    assert found == [("controllability.profit-centre-investment-kpi", "unit / roi")]
-
-
-def test_an_unknown_category_lists_the_known_ones_and_a_workspace_may_add_its_own(tmp_path: Path, pm: Any) -> None:
-    m = minimal_manifest()
-    ws = _case(tmp_path / "a", inputs={**m["inputs"], "co2": {"category": "sustainability"}})
-    with pytest.raises(PmrulesError, match=r"unknown category 'sustainability'.*known categories: activity"):
-        open_workspace(ws, pm=pm)
-    ws = _case(tmp_path / "b", inputs={**m["inputs"], "co2": {"category": "sustainability"}},
-               categories=["sustainability"])
-    assert open_workspace(ws, pm=pm).catalog.inputs["co2"].definition.category == "sustainability"
-
-
-def test_built_in_and_bundled_plugin_inputs_all_have_known_categories() -> None:
-    from pmrules.catalog.controllability import known_categories
-    from pmrules.defaults.kpis import INPUTS
-
-    categories = {cat for cat, _unit, _text in INPUTS.values()}
-    for plugin in ("pmrules_banking", "pmrules_saas"):
-        module = pytest.importorskip(plugin)
-        categories |= {cat for cat, _unit, _text in module.INPUTS.values()}
-    assert categories <= set(known_categories())
-
-
-def test_a_plugin_input_with_an_unknown_category_names_the_plugin(pm: Any, register: Any) -> None:
-    from pmrules.catalog import build_catalog
-
-    register("odd_inputs", inputs={"widgets": {"category": "widgetry"}})
-    with pytest.raises(PmrulesError, match="plugin 'odd_inputs' declares input 'widgets' with unknown category"):
-        build_catalog(pm)
-
-
-# --- a workspace without a strategy -----------------------------------------------------------------
-
-def test_a_bonus_only_workspace_audits_pays_and_reports(tmp_path: Path, pm: Any) -> None:
-    ws = WORKSPACES / "bonus-only-profit-cash"
-    opened = open_workspace(ws, pm=pm)
-    findings = run_audit(opened.workspace, opened.catalog).findings
-    assert {f.rule for f in findings} == {"alignment.no-strategy", "alignment.shared-measure-ancestor"}
-    html = render_report(opened.workspace, opened.catalog)
-    assert "none (a bonus-only workspace)" in html
-
-
-# --- the report: the analyst's reconciliation ------------------------------------------------------------
-
-def test_the_report_reconciles_each_employee_and_shows_few_people_as_a_table(tmp_path: Path, pm: Any) -> None:
-    opened = open_workspace(WORKSPACES / "levels-shared-measures", pm=pm)
-    html = render_report(opened.workspace, opened.catalog)
-    assert 'id="qe"' in html and "table class=rec" in html
-    assert "aria-label=\"bonuses of plan" not in html and "aria-label=\"bonuses in centre" not in html
-    row = html.split('<tr id="e-E1"', 1)[1].split("</tr>", 1)[0]
-    # each measure: result → payout % × weight; the shared one says whose KPI it is
-    assert "division</span> attainment <span class=muted>of corp</span> 1.1 → 150% × 0.5" in row
-    assert "segment</span> attainment 0.9 → 75% × 1" in row
-    for text in ("corporate 150%", "segment 75%", "division 125%", "118.75%", "11,875.00"):
-        assert text in row, text
-    unpaid = html.split('<tr id="e-E3"', 1)[1].split("</tr>", 1)[0]
-    assert "no centre at level" in unpaid
-
-
-def test_money_in_the_report_is_shown_at_the_rounding_quantum(tmp_path: Path, pm: Any) -> None:
-    target = tmp_path / "ws"
-    shutil.copytree(WORKSPACES / "line-curves-cliffs", target)
-    manifest = target / "pmrules.yaml"
-    manifest.write_text(manifest.read_text().replace('quantum: "0.01"', 'quantum: "100"'))
-    opened = open_workspace(target, pm=pm)
-    html = render_report(opened.workspace, opened.catalog)
-    assert "USD 104,500</b>" in html  # the total, in whole units of the quantum
-    assert ">12,500</td></tr>" in html.split('<tr id="e-E1"', 1)[1]
-
-
-# --- explanations show the new shapes ---------------------------------------------------------------
-
-def _explain(name: str, employee: str, pm: Any) -> dict[str, Any]:
-    from pmrules.payout import Period, compute_payouts
-    from pmrules.payout.explain import explain
-
-    opened = open_workspace(WORKSPACES / name, pm=pm)
+def _trail(name: str, employee: str) -> dict:  # type: ignore[type-arg]
+    opened = open_workspace(WORKSPACES / name, get_plugin_manager(entry_points=False))
     ws = opened.workspace
     run = compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
     return explain(ws, opened.catalog, run, employee)
 
 
-def test_explain_shows_level_components_and_shared_measures(pm: Any) -> None:
-    trail = _explain("levels-shared-measures", "E1", pm)
-    assert [(c["component"], c["source"], c["score"]) for c in trail["components"]] == [
-        ("corporate", "scorecard of corp", "1.5"), ("segment", "scorecard of seg-a", "0.75"),
-        ("division", "scorecard of div-1", "1.25")]
-    shared = trail["components"][2]["lines"][1]
-    assert shared["measure_of"] == "corp" and shared["owner"] == "corp" and shared["value"] == "1.1"
+def test_explain_shows_every_rounding_step() -> None:
+    o2 = _trail("plan-rounding", "O2")
+    steps = [(r["step"], r["subject"], r["exact"], r["rounded"], r["quantum"], r["mode"]) for r in o2["rounding_steps"]]
+    assert steps == [("team_factor", "team factor", "1.215", "1.21", "0.01", "down"),
+                     ("target_amount", "target amount", "15000.45", "15000", "1", "half_up")]
+    unit = next(c for c in o2["components"] if c["component"] == "unit")
+    assert [(line["factor_exact"], line["factor"]) for line in unit["lines"]] == [("1.2345", "1.23")]
+    assert o2["rounding"] == {"quantum": "100", "mode": "half_up", "source": "plan officers"}
+    assert o2["bonus"] == "20900.00" and o2["target_amount"] == "15000"
+    o1 = _trail("plan-rounding", "O1")
+    unit = next(c for c in o1["components"] if c["component"] == "unit")
+    assert [(line["factor_exact"], line["factor"]) for line in unit["lines"]] == [("1.235", "1.24")]
 
 
-def test_explain_shows_own_curves_and_score_gates(pm: Any) -> None:
-    line = _explain("line-curves-cliffs", "E2", pm)["components"][0]["lines"][0]
-    assert line["curve_points"][0] == {"result": "90", "factor": "0.5"} and line["curve_below"] == "0.25"
-    assert _explain("line-curves-cliffs", "E4", pm)["components"][0]["lines"][0]["curve_own"] == {
-        "threshold": "0.5", "target": "1", "maximum": "1"}
-    gates = _explain("line-curves-cliffs", "E10", pm)["gates"]
-    assert gates == [{"score": "total", "value": "0.25", "min": "0.5", "max": None, "passed": False}]
+def test_explain_text_names_each_rounding(tmp_path: Path) -> None:
+    shutil.copytree(WORKSPACES / "plan-rounding", tmp_path / "ws")
+    result = CliRunner().invoke(cli, ["payout", str(tmp_path / "ws"), "--explain", "C1"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "rounding step target_amount (target amount): 523456.8 rounded to 1 (half_up) = 523457" in text
+    assert "factor 1.2 rounded to 0.01 (half_up) = 1.2" in text
+    assert "rounded once to 1 (half_up, plan ceo): 722371.00" in text
+
+
+def test_json_carries_rounding_steps_only_for_plans_that_round(tmp_path: Path) -> None:
+    shutil.copytree(WORKSPACES / "plan-rounding", tmp_path / "ws")
+    result = CliRunner().invoke(cli, ["payout", str(tmp_path / "ws"), "--format", "json"])
+    document = json.loads(result.stdout)
+    c1 = next(e for e in document["employees"] if e["employee_id"] == "C1")
+    assert [s["step"] for s in c1["rounding_steps"]] == ["team_factor", "target_amount"]
+    assert c1["target_amount"] == "523457"
+    shutil.copytree(WORKSPACES / "curve-segments", tmp_path / "v1")
+    v1 = json.loads(CliRunner().invoke(cli, ["payout", str(tmp_path / "v1"), "--format", "json"]).stdout)
+    assert all("rounding_steps" not in e and "target_bonus" not in e for e in v1["employees"])
+
+
+def test_component_score_and_multiplier_steps(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: {{corporate: 0.3, unit: 0.7}}
+    curve: {CURVE}
+    rounding_steps:
+      component_score: {{quantum: "0.5", mode: half_up}}
+      multiplier: {{quantum: "0.1", mode: down}}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,\n"))
+    p = run.at(0)
+    # unit 0.75 -> 1.0 (exactly half a step: up), corporate 1.2 -> 1.0; 0.3 + 0.7 = 1.0 -> 1.0
+    assert p.scores == {"corporate": Fraction(1), "unit": Fraction(1)}
+    assert p.multiplier == Fraction(1)
+    assert [(r.step, r.subject, r.exact, r.rounded) for r in p.rounded] == [
+        ("component_score", "corporate", Fraction("1.2"), Fraction(1)),
+        ("component_score", "unit", Fraction("0.75"), Fraction(1)),
+        ("multiplier", "multiplier", Fraction(1), Fraction(1))]
+
+
+def test_team_factor_of_a_plan_without_individual_is_the_whole_combine(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: {{corporate: 0.3, unit: 0.7}}
+    curve: {CURVE}
+    rounding_steps: {{team_factor: {{quantum: "0.1", mode: half_up}}}}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,\n"))
+    assert run.at(0).multiplier == Fraction("0.9")  # 0.36 + 0.525 = 0.885 -> 0.9
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_plan_quanta_vectorised_agree_with_the_exact_reference(tmp_path: Path, seed: int) -> None:
+    """Thousands of bonuses rounded per plan (vectorised, exact near boundaries) equal a Fraction reference."""
+    rng = random.Random(seed)
+    plans = f"""  - id: hundred
+    components: {{corporate: 0.3, unit: 0.7}}
+    curve: {CURVE}
+    rounding: {{quantum: "100", mode: half_up}}
+  - id: nickel
+    components: {{corporate: 0.5, unit: 0.5}}
+    curve: {CURVE}
+    rounding: {{quantum: "0.05", mode: half_even}}
+  - id: cents
+    components: {{corporate: 0.5, unit: 0.5}}
+    curve: {CURVE}
+    rounding_steps: {{target_amount: {{quantum: "1", mode: down}}}}
+"""
+    rows = []
+    for i in range(3000):
+        plan = rng.choice(["hundred", "nickel", "cents"])
+        # salaries that put many bonuses on exact half quanta
+        salary = rng.choice([f"{rng.randint(1000, 99999)}", f"{rng.randint(1000, 99999)}.{rng.randint(0, 99):02d}",
+                             "45000", "50250", "12345.67"])
+        rows.append(f"E{i},N,{rng.choice(['corp', 'div'])},{plan},{salary},{rng.choice(['0.1', '0.15', '0.125'])},"
+                    f"{rng.choice(['', '2026-03-01', '2026-07-15'])},,\n")
+    run = pay(write(tmp_path, plans, "".join(rows)))
+    quanta = {"hundred": (Decimal("100"), "half_up"), "nickel": (Decimal("0.05"), "half_even"),
+              "cents": (Decimal("0.01"), "half_up")}
+    for i in range(len(run)):
+        p = run.at(i)
+        e = p.employee
+        target = Fraction(e.base_salary) * Fraction(e.target_bonus_pct)  # type: ignore[arg-type]
+        if e.plan == "cents":
+            target = Fraction(int(target))
+        quantum, mode = quanta[e.plan]
+        assert p.multiplier is not None
+        expected = exact_units(target * p.proration * p.multiplier, quantum, mode) * quantum
+        assert p.bonus == expected, (e.employee_id, e.plan, p.bonus, expected)
+
+
+def test_sensitivity_refuses_what_it_cannot_differentiate(tmp_path: Path) -> None:
+    from pmrules.sensitivity import sensitivity
+
+    ws = write(tmp_path, f"""  - id: p
+    components: [corporate, unit]
+    combine: corporate * unit
+    curve: {CURVE}
+""", "A,A,div,p,100000,0.1,,,\n")
+    opened = open_workspace(ws, get_plugin_manager(entry_points=False))
+    with pytest.raises(PmrulesError, match="sensitivity cannot yet differentiate plan 'p'"):
+        sensitivity(opened.workspace, opened.catalog, "A")
+
+
+# --- item 6: target as an amount ----------------------------------------------------------------------
+
+def test_target_bonus_column_without_a_percentage_column(tmp_path: Path) -> None:
+    header = "employee_id,name,center,plan,base_salary,target_bonus,individual_rating\n"
+    plans = f"""  - id: p
+    components: {{corporate: 0.5, unit: 0.5}}
+    curve: {CURVE}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,300000,123456.78,\n", header=header))
+    # 123,456.78 x (0.6 + 0.375) = 120,370.3605 -> 120,370.36
+    assert bonuses(run) == {"A": Decimal("120370.36")}
+    assert run.at(0).employee.target_bonus == Decimal("123456.78") and run.at(0).employee.target_bonus_pct is None
+
+
+def test_schema_documents_the_new_plan_keys() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(result.stdout)
+    plan = schema["$defs"]["Plan"]["properties"]
+    assert {"rounding", "rounding_steps", "individual_factor"} <= set(plan)
+    assert set(schema["$defs"]["RoundingSteps"]["properties"]) == {
+        "line_factor", "component_score", "team_factor", "multiplier", "target_amount"}
+    assert "formula over the component names" in plan["combine"]["description"]
+    assert any(branch.get("type") == "array" for branch in plan["components"]["anyOf"])
+
+
+def test_an_individual_factor_counts_as_an_individual_score_for_the_audit() -> None:
+    from pmrules.audit import resolve_rulesets, run_audit
+
+    opened = open_workspace(WORKSPACES / "team-x-individual", get_plugin_manager(entry_points=False))
+    ws = opened.workspace
+    findings = run_audit(ws, opened.catalog, resolve_rulesets(ws, opened.catalog)).findings
+    assert findings == []  # E4 and E6 give a factor and no rating: not "individual-score-missing"
+
+
+# --- together with levels and score gates (issue 13, items 2 and 8) ----------------------------------
+
+def _with_levels(directory: Path) -> Path:
+    """The same workspace, with corp at level company and div at level division."""
+    path = directory / "pmrules.yaml"
+    text = path.read_text().replace("centers:\n", "levels: [company, division]\ncenters:\n", 1)
+    text = text.replace("type: investment}", "type: investment, level: company}")
+    text = text.replace("parent: corp}", "parent: corp, level: division}")
+    path.write_text(text)
+    return directory
+
+
+def test_a_formula_reads_a_level_component_by_name(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: [division, corporate, individual]
+    combine: (0.75*division + 0.25*corporate) * individual
+    curve: {CURVE}
+    individual_ratings: {{meets: 1.0, exceeds: 1.25}}
+"""
+    run = pay(_with_levels(write(tmp_path, plans, "A,A,div,p,100000,0.2,,,exceeds\n")))
+    # (0.75 x 0.75 + 0.25 x 1.2) x 1.25 = 0.8625 x 1.25 = 1.078125; 20,000 x 1.078125
+    assert run.at(0).scores["division"] == Fraction("0.75")
+    assert bonuses(run) == {"A": Decimal("21562.50")}
+
+
+def test_an_unknown_name_in_a_plain_component_list_is_refused(tmp_path: Path) -> None:
+    plans = f"""  - id: p
+    components: [divison, corporate]
+    combine: multiply
+    curve: {CURVE}
+"""
+    with pytest.raises(PmrulesError, match="unknown component 'divison'"):
+        pay(_with_levels(write(tmp_path, plans, "A,A,div,p,100000,0.2,,,\n")))
+
+
+@pytest.mark.parametrize(("hurdle", "paid"), [("0.861", False), ("0.86", True)])
+def test_the_total_hurdle_sees_the_formula_with_the_rounded_team_factor(tmp_path: Path, hurdle: str,
+                                                                         paid: bool) -> None:
+    plans = f"""  - id: p
+    components: [corporate, unit, individual]
+    combine: (0.25*corporate + 0.75*unit) * individual
+    curve: {CURVE}
+    gates: [{{score: total, min: {hurdle}}}]
+    individual_ratings: {{meets: 1.0}}
+    rounding_steps: {{team_factor: {{quantum: "0.01", mode: down}}}}
+"""
+    run = pay(write(tmp_path, plans, "A,A,div,p,100000,0.1,,,meets\n"))
+    # team factor 0.25 x 1.2 + 0.75 x 0.75 = 0.8625, rounded down to 0.86; x 1.0 = 0.86 is what the hurdle sees
+    assert run.at(0).combined == Fraction("0.86")
+    assert bonuses(run) == {"A": Decimal("8600.00") if paid else Decimal("0.00")}

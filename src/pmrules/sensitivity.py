@@ -19,9 +19,11 @@ import sympy
 
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
 from pmrules.errors import InputError, did_you_mean
+from pmrules.models.plan_options import component_names, component_weights
 from pmrules.payout import COMPONENTS, EmployeePayout, PayoutRun, Period, compute_payouts, format_decimal
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import LineResult, curve_of
+from pmrules.payout.steps import beyond_v1
 from pmrules.rational import Fraction
 from pmrules.rollup import RolledActuals
 from pmrules.workspace import Actuals, Workspace
@@ -140,7 +142,7 @@ def _owners(ws: Workspace, root: str, payout: EmployeePayout, cards: set[str]) -
 def _unfollowed(ws: Workspace, plan: Any, owners: Any) -> list[str]:
     """Shapes the slopes do not follow yet (issue 13), said rather than silently left out."""
     notes = []
-    levels = [c for c in plan.components.weights() if c not in COMPONENTS]
+    levels = [c for c in component_names(plan) if c not in COMPONENTS]
     if levels:
         notes.append(f"level components ({', '.join(levels)}) are not followed: their slopes are not shown")
     cards = ws.organisation.scorecards
@@ -178,6 +180,11 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
     me = by_id[employee_id]
     org = ws.organisation
     centers, plans, root = org.centers, org.plans, org.root
+    # The derivative below knows add and multiply without rounding; anything else would be silently wrong.
+    for plan in plans.values():
+        if beyond_v1(plan):
+            raise InputError(f"sensitivity cannot yet differentiate plan '{plan.id}' (a combine formula, a plain "
+                             "component list or rounding steps)", hint="use `pmrules whatif` to see what a change pays")
     cards = set(org.scorecards)
     derivs = _Derivatives(catalog)
     center_type = centers[me.employee.center].type
@@ -213,14 +220,14 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
         if p.status != "paid" or p.exact_bonus is None:
             return Fraction(0)
         plan = plans[p.employee.plan]
-        k = Fraction(p.employee.base_salary) * Fraction(p.employee.target_bonus_pct) * p.proration
+        k = (p.target if p.target is not None else Fraction(0)) * p.proration
         cap = None if plan.cap is None else exact(plan.cap)
         total: Fraction | None = Fraction(0)
         for component, owner in _owners(ws, root, p, cards).items():
-            if owner != lever[0] or component not in plan.components.weights():
+            if owner != lever[0] or component not in component_weights(plan):
                 continue
             d_score = score_gradient(owner, plan.id).get(lever[1], Fraction(0))
-            dm = _d_multiplier(p, plan.combine, plan.components.weights(), cap, component)
+            dm = _d_multiplier(p, plan.combine, component_weights(plan), cap, component)
             if dm == 0:
                 continue
             if d_score is None or total is None:
@@ -241,7 +248,7 @@ def sensitivity(ws: Workspace, catalog: Catalog, employee_id: str, run: PayoutRu
     my_owners = _owners(ws, root, me, cards)
     for component in COMPONENTS:
         owner = my_owners.get(component)
-        if owner is None or component not in plan.components.weights():
+        if owner is None or component not in component_weights(plan):
             continue
         score_gradient(owner, plan.id)
         for name, items in line_paths.get((owner, plan.id), {}).items():

@@ -29,7 +29,7 @@ import pluggy
 from ruamel.yaml import YAML
 
 from pmrules.errors import EvaluationError, PluginError, PmrulesError, did_you_mean, raise_all
-from pmrules.models import EMPLOYEE_COLUMNS
+from pmrules.models import EMPLOYEE_COLUMNS, EMPLOYEE_EXTENSIONS
 from pmrules.rational import Fraction
 
 __all__ = [
@@ -108,8 +108,10 @@ def write_workspace(
     directory.mkdir(parents=True, exist_ok=True)
     document = copy.deepcopy(dict(manifest if manifest is not None else MINIMAL_MANIFEST))
     (directory / "pmrules.yaml").write_text(manifest_text if manifest_text is not None else _yaml_text(document))
-    rows = [[e.get(c) for c in EMPLOYEE_COLUMNS] for e in employees]
-    (directory / "employees.csv").write_text(_csv_text(EMPLOYEE_COLUMNS, rows))
+    # Columns beyond version 1 (target_bonus, individual_factor) are written only when some employee has them.
+    columns = (*EMPLOYEE_COLUMNS, *(c for c in EMPLOYEE_EXTENSIONS if any(c in e for e in employees)))
+    rows = [[e.get(c) for c in columns] for e in employees]
+    (directory / "employees.csv").write_text(_csv_text(columns, rows))
     long_rows = [[entity, name, value] for entity, values in (actuals or {}).items() for name, value in values.items()]
     (directory / "actuals.csv").write_text(_csv_text(["entity", "input", "value"], long_rows))
     return directory

@@ -26,6 +26,9 @@ from pmrules.payout.period import Period
 from pmrules.payout.records import totals
 from pmrules.safetext import printable, printable_data
 
+#: Audit rules whose warnings `payout` prints as well: they say a bonus is probably not what the plan meant.
+PAYOUT_WARNINGS = frozenset({"compensation.weights-unused"})
+
 
 def render_payout(run: PayoutRun, currency: str) -> str:
     table = Table(title=f"Payout ({currency})")
@@ -70,7 +73,8 @@ def render_explanation(trail: dict[str, Any]) -> str:
     c = trail["curve"]
     lines.append(f"curve: factor {c['threshold']} at threshold, {c['target']} at target, {c['maximum']} at maximum")
     for comp in trail["components"]:
-        lines.append(f"\n{comp['component']} (weight {comp['weight']}): {comp['source'] or 'no score'} "
+        weight = f" (weight {comp['weight']})" if comp["weight"] is not None else ""
+        lines.append(f"\n{comp['component']}{weight}: {comp['source'] or 'no score'} "
                      f"-> score {comp['score']}")
         for line in comp.get("lines", []):
             bp = line["breakpoints"] or {}
@@ -86,7 +90,7 @@ def render_explanation(trail: dict[str, Any]) -> str:
             if "curve_below" in line:
                 marks += f", {line['curve_below']} below"
             lines.append(f"      value {line['value']}; {line['direction']} is better; {marks} -> {line['segment']}, "
-                         f"factor {line['factor']}; weight {line['weight']} x factor = {line['weighted']}")
+                         f"factor {_factor(line, trail)}; weight {line['weight']} x factor = {line['weighted']}")
             if "problem" in line:
                 lines.append(f"      PROBLEM: {line['problem']}")
     lines.append(f"\ncombined ({trail['combine']}): {trail['combined']}")
@@ -101,11 +105,16 @@ def render_explanation(trail: dict[str, Any]) -> str:
     lines.append(f"multiplier: {trail['multiplier']} (exactly {trail['multiplier_exact']})")
     pr = trail["proration"]
     lines.append(f"proration: {pr['start']} to {pr['end']} = {pr['days']} of {pr['period_days']} days = {pr['fraction']}")
+    if "rounding_steps" in trail:
+        lines.extend(_rounding_lines(trail))
     if trail["bonus_exact"] is not None:
-        lines.append(f"bonus: {trail['base_salary']} x {trail['target_bonus_pct']} x {pr['fraction']} x "
+        target = (f"{trail['base_salary']} x {trail['target_bonus_pct']}" if "target_amount" not in trail
+                  else f"target amount {trail['target_amount_exact']}")
+        lines.append(f"bonus: {target} x {pr['fraction']} x "
                      f"{trail['multiplier_exact']} = {trail['bonus_exact']} = {trail['bonus_exact_decimal']}...")
         r = trail["rounding"]
-        lines.append(f"rounded once to {r['quantum']} ({r['mode']}): {trail['bonus']}"
+        lines.append(f"rounded once to {r['quantum']} ({r['mode']}"
+                     + (f", {r['source']}" if "source" in r else "") + f"): {trail['bonus']}"
                      + (" (then scaled to the pool)" if trail["pooled"] else ""))
     return "\n".join(lines) + "\n"
 
@@ -119,6 +128,29 @@ def _input_source(item: dict[str, Any]) -> str:
     if item.get("why_missing"):
         return f"no value: {item['why_missing']}"
     return item["from"] or "no value"
+
+
+def _factor(line: dict[str, Any], trail: dict[str, Any]) -> str:
+    """The line factor, with the plan's rounding of it shown when the plan rounds line factors."""
+    if "factor_exact" not in line:
+        return str(line["factor"])
+    step = trail.get("line_factor_rounding") or {}
+    return f"{line['factor_exact']} rounded to {step.get('quantum')} ({step.get('mode')}) = {line['factor']}"
+
+
+def _rounding_lines(trail: dict[str, Any]) -> list[str]:
+    """Every rounding step the plan took, and where the target amount came from (plans beyond version 1)."""
+    lines = []
+    if trail.get("target_bonus") is not None:
+        lines.append(f"target amount: target_bonus {trail['target_bonus']}")
+    elif trail.get("target_amount") is not None:
+        before = [r["exact"] for r in trail["rounding_steps"] if r["step"] == "target_amount"]
+        lines.append(f"target amount: {trail['base_salary']} x {trail['target_bonus_pct']} = "
+                     f"{before[0] if before else trail['target_amount']}")
+    for r in trail["rounding_steps"]:
+        lines.append(f"rounding step {r['step']} ({r['subject']}): {r['exact']} rounded to {r['quantum']} "
+                     f"({r['mode']}) = {r['rounded']}")
+    return lines
 
 
 def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
@@ -179,6 +211,8 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
         click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
                    "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
         sys.exit(2)
+    # Findings that mean the money itself is probably not what the plan meant are printed here too.
+    money_warnings = [] if skip_audit else [f for f in audit.findings if f.rule in PAYOUT_WARNINGS]
     phase(f"paying {len(ws.employees):,} employees")
     run = compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
     if employee is not None:
@@ -200,6 +234,8 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
             plugins=opened.catalog.plugins, output=output, output_bytes=data)
         write_atomic_many([(output, data), (_manifest_path(output), manifest)])
     phase.close()
+    for finding in money_warnings:
+        click.echo(printable(f"warning: {finding.location}: {finding.message} ({finding.rule})"), err=True)
     summary = totals(run)
     click.echo(printable(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
                          f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else "")), err=True)

@@ -258,12 +258,21 @@ def _refuse_anchor(file: str, event: yaml.Event) -> None:
 def pydantic_errors(exc: Any, index: LineIndex, prefix: Iterable[str | int] = ()) -> list[InputError]:
     """Turn a pydantic ValidationError into located InputErrors, one per problem."""
     found: list[InputError] = []
+    seen: set[tuple[str | int, ...]] = set()
     for error in exc.errors(include_url=False):
         loc = (*prefix, *error["loc"])
-        where = ".".join(str(part) for part in loc) or "(document)"
         kind = error["type"]
         message = error["msg"]
         hint = None
+        if kind in ("int_type", "float_type") and loc and loc[-1] in ("int", "float"):
+            # A YAML number is `int | float`: pydantic reports each branch under an internal name; say it once.
+            loc = loc[:-1]
+            if loc in seen:
+                continue
+            message = f"must be a number, not {excerpt(str(error.get('input')))}"
+            hint = "write a plain YAML number such as 1.25, without quotes"
+        seen.add(loc)
+        where = ".".join(str(part) for part in loc) or "(document)"
         if kind == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'"
             hint = "remove it or check its spelling against `pmrules schema`"
@@ -272,5 +281,7 @@ def pydantic_errors(exc: Any, index: LineIndex, prefix: Iterable[str | int] = ()
         elif kind == "value_error" and hasattr(error.get("ctx", {}).get("error"), "hint"):
             message = str(error["ctx"]["error"])
             hint = error["ctx"]["error"].hint
+        elif kind == "value_error":  # our own validators' messages say what to write; pydantic's prefix adds nothing
+            message = str(message).removeprefix("Value error, ")
         found.append(InputError(f"{where}: {message}", location=index.locate(*loc), hint=hint))
     return found

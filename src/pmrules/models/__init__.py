@@ -29,6 +29,7 @@ from pmrules.models.tables import (
     ACTUALS_REQUIRED,
     COLUMN_KINDS,
     EMPLOYEE_COLUMNS,
+    EMPLOYEE_EXTENSIONS,
     EMPLOYEE_OPTIONAL,
     EMPLOYEE_REQUIRED,
     MAX_TARGET_BONUS_PCT,
@@ -37,7 +38,7 @@ from pmrules.models.tables import (
 
 __all__ = [
     "ACTUALS_COLUMNS", "ACTUALS_OPTIONAL", "ACTUALS_REQUIRED", "COLUMN_KINDS", "DataSource", "Formats",
-    "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
+    "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
     "Manifest", "Objective", "Plan", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
     "ScorecardLine", "Strategy",

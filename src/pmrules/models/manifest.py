@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -14,47 +12,39 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    StrictFloat,
-    StrictInt,
     Tag,
     field_validator,
     model_validator,
 )
 
 from pmrules.ids import model_id, model_name
+from pmrules.models.limits import (
+    MAX_DECIMAL_DIGITS,
+    MAX_FACTOR,
+    MAX_LONG_TEXT,
+    MAX_MONEY,
+    MAX_NUMBER,
+    MAX_QUANTUM,
+    MAX_TEXT,
+    MIN_NUMBER_EXPONENT,
+    MIN_QUANTUM,
+    Factor,
+    Number,
+    check_quantum,
+    parse_decimal,
+)
+from pmrules.models.plan_options import (
+    BonusRounding,
+    ComponentName,
+    FactorRange,
+    RatingTable,
+    RoundingSteps,
+    normalise_ratings,
+)
 from pmrules.models.sources import DataSource
 
-# Limits on what a manifest may hold (SECURITY.md lists them). They are checked by validators, not
-# by Field constraints, so the JSON Schema of `pmrules schema` stays as it is.
-MAX_NUMBER = 10**15  # any YAML number: breakpoints, targets, gate bounds
-MIN_NUMBER_EXPONENT = -30  # smallest decimal exponent of a non-zero YAML number (1e-30)
-MAX_FACTOR = 1000  # weights, curve factors, rating factors and caps: 0 to 1,000
-MAX_MONEY = Decimal(10**12)  # salaries, pools and every bonus: at most 1,000,000,000,000
-MIN_QUANTUM = Decimal("0.000001")
-MAX_QUANTUM = Decimal(1_000_000)
-MAX_DECIMAL_DIGITS = 30  # digits of a decimal written as text (money, quanta, table cells)
-MAX_TEXT = 200  # names, titles, units, periods
-MAX_LONG_TEXT = 2000  # descriptions and statements
-
-
-def _number(value: int | float) -> int | float:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{value} is not a finite number (write the number itself, between -1e15 and 1e15)")
-    if abs(value) > MAX_NUMBER:
-        raise ValueError(f"{value:.6g} is out of range (numbers are between -1e15 and 1e15)")
-    if value and Decimal(repr(value)).adjusted() < MIN_NUMBER_EXPONENT:
-        raise ValueError(f"{value!r} is too small to be meant (write 0, or a number of at least 1e-30)")
-    return value
-
-
-def _factor(value: int | float) -> int | float:
-    if value < 0:
-        raise ValueError(f"{value} is negative (weights, curve and rating factors and caps are 0 or more; "
-                         "a negative one would pay a negative bonus)")
-    if value > MAX_FACTOR:
-        raise ValueError(f"{value:.6g} is more than {MAX_FACTOR} (weights, curve and rating factors and caps are "
-                         f"between 0 and {MAX_FACTOR}; write a fraction such as 1.5 for 150%)")
-    return value
+__all__ = ["MAX_DECIMAL_DIGITS", "MAX_FACTOR", "MAX_LONG_TEXT", "MAX_MONEY", "MAX_NUMBER", "MAX_QUANTUM",
+           "MAX_TEXT", "MIN_NUMBER_EXPONENT", "MIN_QUANTUM", "Factor", "Number", "parse_decimal"]
 
 
 def _text(limit: int) -> AfterValidator:
@@ -73,9 +63,6 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=1
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100), BeforeValidator(model_name)]
 Text = Annotated[str, _text(MAX_TEXT)]
 LongText = Annotated[str, _text(MAX_LONG_TEXT)]
-# YAML numbers only: "0.6" as a string is a typo we refuse rather than guess.
-Number = Annotated[StrictInt | StrictFloat, AfterValidator(_number)]
-Factor = Annotated[StrictInt | StrictFloat, AfterValidator(_number), AfterValidator(_factor)]
 Direction = Literal["higher", "lower"]
 Perspective = Literal["financial", "customer", "internal", "learning"]
 Discipline = Literal["customer_intimacy", "product_leadership", "operational_excellence"]
@@ -84,22 +71,6 @@ CenterType = Literal["cost", "revenue", "profit", "investment"]
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def parse_decimal(value: str, what: str) -> Decimal:
-    """Money and quanta are written as quoted decimal text so no binary float touches them."""
-    if len(value) > 2 * MAX_DECIMAL_DIGITS:
-        raise ValueError(f"{what} is {len(value)} characters long; write at most {MAX_DECIMAL_DIGITS} digits")
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{what} must be a decimal number written as text, like \"0.01\"") from exc
-    if not number.is_finite():
-        raise ValueError(f"{what} must be finite")
-    if len(number.as_tuple().digits) > MAX_DECIMAL_DIGITS or not -MAX_DECIMAL_DIGITS <= number.adjusted() <= 15:
-        raise ValueError(f"{what} is {value}, out of range (write at most {MAX_DECIMAL_DIGITS} digits, "
-                         "between 1e-30 and 1e15)")
-    return number
 
 
 RollupKind = Literal["sum", "min", "max", "none"]
@@ -287,15 +258,33 @@ class Components(Model):
 
 class Plan(Model):
     id: Id
-    components: Components
-    combine: Literal["add", "multiply"] = Field(
+    components: Components | list[ComponentName] = Field(
+        description="weights per component ({corporate: 0.5, unit: 0.5}), or a plain list of component names "
+                    "when `combine` is `multiply` or a formula that carries its own weights")
+    combine: Literal["add", "multiply"] | Annotated[str, Field(min_length=1, max_length=500)] = Field(
         default="add",
-        description="add: sum of weight x score; multiply: product of the component scores (weights unused)",
+        description="add: sum of weight x score; multiply: product of the component scores (weights unused); "
+                    "or a formula over the component names, e.g. (0.75*unit + 0.25*corporate) * individual",
     )
     curve: Curve
     gates: list[Gate] = Field(default_factory=list)
     cap: Factor | None = None
-    individual_ratings: dict[StrictInt, Factor] | None = None
+    individual_ratings: RatingTable | None = None
+    # Beyond version 1 (docs/workspace.md): the plan's own bonus rounding, its rounding steps and an
+    # individual factor column's range.
+    rounding: BonusRounding | None = Field(
+        default=None, description="this plan's rounding of each bonus, overriding the workspace's `rounding`")
+    rounding_steps: RoundingSteps | None = Field(
+        default=None, description="values the plan rounds before the bonus: line_factor, component_score, "
+                                  "team_factor, multiplier, target_amount")
+    individual_factor: FactorRange | None = Field(
+        default=None, description="employees may give their individual score in an `individual_factor` column, "
+                                  "within this range")
+
+    @field_validator("individual_ratings", mode="before")
+    @classmethod
+    def _rating_keys(cls, value: object) -> object:
+        return normalise_ratings(value)
 
 
 class Rounding(Model):
@@ -305,13 +294,7 @@ class Rounding(Model):
     @field_validator("quantum")
     @classmethod
     def _quantum(cls, value: str) -> str:
-        number = parse_decimal(value, "rounding.quantum")
-        if number <= 0:
-            raise ValueError("rounding.quantum must be positive, like \"0.01\"")
-        if not MIN_QUANTUM <= number <= MAX_QUANTUM:
-            raise ValueError(f"rounding.quantum is {value}, out of range (it is between {MIN_QUANTUM} and "
-                             f"{MAX_QUANTUM:,}, like \"0.01\")")
-        return value
+        return check_quantum(value, "rounding.quantum")
 
 
 class Pool(Model):

@@ -19,8 +19,11 @@ ACTUALS_COLUMNS = ACTUALS_REQUIRED + ACTUALS_OPTIONAL
 # exact decimals (a fraction may be written `10%`), dates follow the declared format.
 COLUMN_KINDS = {
     "base_salary": "money", "target_bonus_pct": "fraction", "start_date": "date", "end_date": "date",
-    "individual_rating": "integer", "value": "money",
+    "individual_rating": "integer", "value": "money", "target_bonus": "money", "individual_factor": "money",
 }
+# Beyond version 1 (docs/workspace.md): a target amount instead of salary x percentage, and an
+# individual factor instead of a rating. With `target_bonus`, the `target_bonus_pct` column may be absent.
+EMPLOYEE_EXTENSIONS = ("target_bonus", "individual_factor")
 # target_bonus_pct is a fraction of salary; above this it is surely a percentage typed as a number.
 MAX_TARGET_BONUS_PCT = 3
 
@@ -35,8 +38,10 @@ class Employee(BaseModel):
     center: str
     plan: str
     base_salary: Decimal = Field(ge=0)
-    target_bonus_pct: Decimal = Field(ge=0, le=MAX_TARGET_BONUS_PCT, description="a fraction: 0.10 means 10%")
+    target_bonus_pct: Decimal | None = Field(ge=0, le=MAX_TARGET_BONUS_PCT, description="a fraction: 0.10 means 10%")
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    individual_rating: int | None = None
+    individual_rating: int | str | None = Field(default=None, description="a whole number, a decimal or a word")
+    target_bonus: Decimal | None = Field(default=None, ge=0, description="the target amount, instead of a percentage")
+    individual_factor: Decimal | None = Field(default=None, ge=0, description="the individual score itself")
     line: int = Field(default=0, description="line in the file, for messages", exclude=True)

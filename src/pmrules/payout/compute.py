@@ -22,16 +22,20 @@ import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
-from pmrules.models import Employee, Gate, Manifest, Plan
+from pmrules.formula.combine import CombineForm, parse_combine
+from pmrules.models import Employee, Gate, Plan
+from pmrules.models.plan_options import RoundingStep, component_names, component_weights
 from pmrules.payout.exact import exact
-from pmrules.payout.limits import check_bonus_range
 from pmrules.payout.period import Period
-from pmrules.payout.rounding import PoolResult, allocate_pool, round_units, units_to_decimal
+from pmrules.payout.rounding import PoolResult, common_quantum, round_fraction, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
+from pmrules.payout.steps import RoundingRecord, beyond_v1, target_amount
+from pmrules.payout.steps import step_of as _step
+from pmrules.payout.units import bonus_units
 from pmrules.rational import Fraction
 from pmrules.rollup import roll_up
 from pmrules.workspace import Actuals, Workspace
-from pmrules.workspace.employees import NO_RATING, EmployeeTable
+from pmrules.workspace.employees import EmployeeTable
 from pmrules.workspace.levels import measured_owner, nearest_at_level
 
 COMPONENTS = ("corporate", "unit", "individual")
@@ -61,6 +65,8 @@ class Group:
     score_sources: dict[str, str] = field(default_factory=dict)
     gates_passed: bool | None = None
     weights: dict[str, float | int] = field(default_factory=dict)
+    form: CombineForm | None = None  # set for plans beyond version 1 (a formula or rounding steps)
+    rounded: list[RoundingRecord] = field(default_factory=list)  # every rounding step taken, in order
     score_gates: list[ScoreGateResult] = field(default_factory=list)
 
     @cached_property
@@ -69,6 +75,13 @@ class Group:
             return None
         weights = self.weights
         scores = {c: s for c, s in self.scores.items() if s is not None}
+        if self.form is not None:
+            exact_weights = {c: exact(w) for c, w in weights.items()}
+            team = self.form.team_factor(scores, exact_weights)
+            step = _step(self.plan, "team_factor")
+            if step is not None and team is not None:
+                team = self.round("team_factor", "team factor", team, step)
+            return self.form.finish(team, scores, exact_weights)
         if self.plan.combine == "multiply":
             product = Fraction(1)
             for value in scores.values():
@@ -89,7 +102,17 @@ class Group:
             return None
         if not self.gates_passed:
             return Fraction(0)
-        return exact(self.plan.cap) if self.capped else self.combined  # type: ignore[arg-type]
+        value = exact(self.plan.cap) if self.capped else self.combined
+        step = _step(self.plan, "multiplier")
+        if step is not None:
+            value = self.round("multiplier", "multiplier", value, step)  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
+
+    def round(self, step_name: str, subject: str, value: Fraction, step: RoundingStep) -> Fraction:
+        """Round `value` at one of the plan's steps, and keep the record for --explain."""
+        rounded = round_fraction(value, step.quantum, step.mode)
+        self.rounded.append(RoundingRecord(step_name, subject, value, rounded, step.quantum, step.mode))
+        return rounded
 
     def multiplier_float(self) -> float:
         """The same multiplier from float scores: cheap, and within 1e-15 of the exact one."""
@@ -97,6 +120,8 @@ class Group:
             return np.nan
         if not self.gates_passed:
             return 0.0
+        if self.form is not None:
+            return float(self.multiplier)  # type: ignore[arg-type]
         weights = self.weights
         scores = {c: float(s) for c, s in self.scores.items() if s is not None}
         if self.plan.combine == "multiply":
@@ -124,6 +149,8 @@ class EmployeePayout:
     exact_bonus: Fraction | None
     bonus: Decimal | None
     pooled: bool = False
+    target: Fraction | None = None  # the target amount the bonus multiplied (rounded if the plan rounds it)
+    rounded: list[RoundingRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -143,6 +170,14 @@ class PayoutRun:
     mode: str
     exact_rows: int = 0
     pool: PoolResult | None = None
+    plan_rounding: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # plans rounding bonuses themselves
+
+    def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
+        """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
+        return self.plan_rounding.get(plan.id, (self.quantum, self.mode))
+
+    def target_at(self, i: int) -> Fraction:
+        return target_amount(self.table, i, self.groups[int(self.group_of[i])].plan)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -152,14 +187,27 @@ class PayoutRun:
 
     def exact_bonus_at(self, i: int) -> Fraction | None:
         multiplier = self.groups[int(self.group_of[i])].multiplier
-        return None if multiplier is None else _exact_bonus(self.table, i, int(self.days[i]), self.period, multiplier)
+        if multiplier is None:
+            return None
+        return self.target_at(i) * Fraction(int(self.days[i]), self.period.days) * multiplier
 
     def at(self, i: int) -> EmployeePayout:
         g = self.groups[int(self.group_of[i])]
+        target = self.target_at(i)
+        proration = Fraction(int(self.days[i]), self.period.days)
+        exact_bonus = None if g.multiplier is None else target * proration * g.multiplier
         return EmployeePayout(
             self.table[i], g.status, list(g.reasons), dict(g.scores), dict(g.score_sources), g.combined,
-            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), Fraction(int(self.days[i]), self.period.days),
-            self.exact_bonus_at(i), self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]))
+            g.gates_passed, g.capped, g.multiplier, int(self.days[i]), proration,
+            exact_bonus, self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]),
+            target, list(g.rounded) + self._target_rounding(i, g.plan))
+
+    def _target_rounding(self, i: int, plan: Plan) -> list[RoundingRecord]:
+        step = _step(plan, "target_amount")
+        if step is None:
+            return []
+        raw = target_amount(self.table, i, plan, rounded=False)
+        return [RoundingRecord("target_amount", "target amount", raw, self.target_at(i), step.quantum, step.mode)]
 
     @cached_property
     def employees(self) -> list[EmployeePayout]:
@@ -180,12 +228,6 @@ class PayoutRun:
     @property
     def total(self) -> Decimal:
         return units_to_decimal(self.units[self.paid_mask].sum(), self.quantum)
-
-
-def _exact_bonus(table: EmployeeTable, i: int, days: int, period: Period, multiplier: Fraction) -> Fraction:
-    """base_salary x target_bonus_pct x proration x multiplier from the decimal text: the amount rounded once."""
-    return (Fraction(table.salary_text[i].as_py()) * Fraction(table.pct_text[i].as_py())
-            * Fraction(days, period.days) * multiplier)
 
 
 def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
@@ -211,7 +253,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
     scores: dict[tuple[str, str], ScoreResult] = {}
 
-    by_curve: dict[tuple[str, tuple[float, float, float]], ScoreResult] = {}
+    by_curve: dict[tuple[str, tuple[float, float, float], tuple[str, str] | None], ScoreResult] = {}
 
     def score(owner: str, plan: Plan) -> ScoreResult | None:
         """A scorecard's score depends on the plan only through its curve: plans sharing a curve share it."""
@@ -219,7 +261,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
             return None
         key = (owner, plan.id)
         if key not in scores:
-            curve_key = (owner, (plan.curve.threshold, plan.curve.target, plan.curve.maximum))
+            step = _step(plan, "line_factor")
+            curve_key = (owner, (plan.curve.threshold, plan.curve.target, plan.curve.maximum),
+                         None if step is None else (step.quantum, step.mode))
             if curve_key not in by_curve:
                 by_curve[curve_key] = score_card(cards[owner], plan, values, directions, measured[owner])
             scores[key] = by_curve[curve_key]
@@ -229,46 +273,27 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
              for p in m.plans}
     group_of, keys = _group_keys(table, cards)
     shared: dict[tuple[str, str], Group] = {}
+    forms = {p.id: parse_combine(p.combine, component_names(p)) for p in m.plans if beyond_v1(p)}
+
     def level_owner(center: str, level: str) -> str | None:
         return nearest_at_level(org, center, level)
 
-    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner)
+    groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner,
+                           forms.get(plan))
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
     days = period.days_employed(table)
     paid_mask = np.array([g.status == "paid" for g in groups], dtype=bool)[group_of] if groups else \
         np.zeros(0, dtype=bool)
-    units, exact_rows, pool = _units(m, table, period, days, groups, group_of, paid_mask)
+    plan_rounding: dict[str, tuple[Decimal, str]] = {
+        p.id: (Decimal(p.rounding.quantum), p.rounding.mode) for p in m.plans if p.rounding is not None}
+    unit = common_quantum([Decimal(m.rounding.quantum), *(q for q, _ in plan_rounding.values())])
+    units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit)
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     Decimal(m.rounding.quantum), m.rounding.mode, exact_rows, pool)
-
-
-def _units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
-           group_of: np.ndarray, paid_mask: np.ndarray) -> tuple[np.ndarray, int, PoolResult | None]:
-    """Each bonus in quanta: the float product rounded once (exactly near a boundary), then pooled if asked."""
-    quantum = Decimal(m.rounding.quantum)
-    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
-
-    def exact_bonus(i: int) -> Fraction:
-        multiplier = groups[int(group_of[i])].multiplier
-        assert multiplier is not None  # asked for paid employees only
-        return _exact_bonus(table, i, int(days[i]), period, multiplier)
-
-    if len(table):
-        check_bonus_range(table, days, period.days, multipliers[group_of], paid_mask)
-    with np.errstate(invalid="ignore"):
-        approx = table.salary * table.pct * (days / period.days) * multipliers[group_of] / float(quantum)
-    units, exact_rows = round_units(approx, paid_mask, quantum, m.rounding.mode, exact_bonus)
-    if m.pool is None:
-        return units, exact_rows, None
-    paid = np.flatnonzero(paid_mask)
-    shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
-                                 table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
-    units[paid] = shares
-    return units, exact_rows, pool
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
@@ -282,6 +307,11 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
     center_code = centers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     ratings, rating_code = np.unique(table.rating, return_inverse=True)
     key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code.astype(np.int64)
+    factors: list[str] = []
+    if table.factor_text is not None:  # an individual_factor column: one group per distinct factor too
+        encoded = pc.dictionary_encode(table.factor_text)
+        factors = encoded.dictionary.to_pylist()
+        key = key * len(factors) + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     own = pc.is_in(table.ids, value_set=pa.array(list(cards), pa.string())).to_numpy(zero_copy_only=False)
     key = np.where(own, -1 - np.arange(n, dtype=np.int64), key)  # an own scorecard is a group of one
     unique, first, group_of = np.unique(key, return_index=True, return_inverse=True)
@@ -293,20 +323,23 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
         if k < 0:
             keys.append((plan, center, f"card:{table.ids[row].as_py()}"))
         else:
-            rating = int(table.rating[row])
-            keys.append((plan, center, None if rating == NO_RATING else f"rating:{rating}"))
+            rating = table.rating_at(row)
+            factor = table.text_at(table.factor_text, row)
+            keys.append((plan, center, f"factor:{factor}" if factor else None if rating is None else f"rating:{rating}"))
     return group_of.astype(np.int64), keys
 
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
                  score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
-                 shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None]) -> Group:
+                 shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None],
+                 form: CombineForm | None = None) -> Group:
     """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre."""
-    weights = plan.components.weights()
+    weights = component_weights(plan)
+    names = component_names(plan)
     base = shared.get((plan.id, center))
     if base is None:
-        base = Group(plan, center, None, weights=weights)
-        for component in weights:
+        base = Group(plan, center, None, weights=weights, form=form)
+        for component in names:
             if component in ("corporate", "unit"):
                 _score_component(base, component, root if component == "corporate" else center, plan, score)
             elif component != "individual":  # a level: the nearest ancestor-or-self at it
@@ -319,19 +352,21 @@ def _score_group(plan: Plan, center: str, individual: str | None, root: str,
         base.reasons.extend(g.problem for g in gates if g.problem)
         shared[(plan.id, center)] = base
     group = Group(plan, center, individual, reasons=list(base.reasons), scores=dict(base.scores),
-                  score_sources=dict(base.score_sources), weights=weights)
-    if "individual" in weights:
+                  score_sources=dict(base.score_sources), weights=weights, form=form, rounded=list(base.rounded))
+    if "individual" in names:
         if individual is not None and individual.startswith("card:"):
             _score_component(group, "individual", individual.split(":", 1)[1], plan, score)
+        elif individual is not None and individual.startswith("factor:"):
+            factor = individual.split(":", 1)[1]
+            _set_score(group, "individual", Fraction(factor), f"individual_factor {factor}")
         elif individual is None:
             group.reasons.append("individual component: no individual_rating and no own scorecard")
             group.scores["individual"] = None
         else:
-            rating = int(individual.split(":", 1)[1])
+            rating = individual.split(":", 1)[1]
             table = plan.individual_ratings or {}
             if rating in table:
-                group.scores["individual"] = exact(table[rating])
-                group.score_sources["individual"] = f"rating {rating}"
+                _set_score(group, "individual", exact(table[rating]), f"rating {rating}")
             else:
                 group.reasons.append(f"individual component: rating {rating} is not in plan '{plan.id}'")
                 group.scores["individual"] = None
@@ -359,8 +394,16 @@ def _score_component(group: Group, component: str, owner: str, plan: Plan,
         group.reasons.append(f"{component} component: '{owner}' has no scorecard")
         group.scores[component] = None
         return
-    group.score_sources[component] = f"scorecard of {owner}"
-    group.scores[component] = scored.score
+    _set_score(group, component, scored.score, f"scorecard of {owner}")
     if scored.score is None:
         group.reasons.extend(f"{component} component: {p}" for p in scored.problems)
 
+
+
+def _set_score(group: Group, component: str, value: Fraction | None, source: str) -> None:
+    """A component's score, rounded if the plan rounds component scores."""
+    step = _step(group.plan, "component_score")
+    if value is not None and step is not None:
+        value = group.round("component_score", component, value, step)
+    group.scores[component] = value
+    group.score_sources[component] = source

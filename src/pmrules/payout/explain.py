@@ -6,8 +6,10 @@ from typing import Any
 
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, did_you_mean
+from pmrules.models.plan_options import component_names, component_weights
 from pmrules.payout.compute import COMPONENTS, PayoutRun
 from pmrules.payout.exact import exact, format_decimal, fraction_text
+from pmrules.payout.records import rounding_record
 from pmrules.payout.scores import ScoreResult, curve_of
 from pmrules.rollup import RolledActuals
 from pmrules.workspace import Actuals, Workspace
@@ -89,6 +91,8 @@ def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: Sc
             "segment": line.segment, "factor": _num(line.factor),
             "weighted": None if line.factor is None else _num(line.weight * line.factor),
         })
+        if line.unrounded is not None:  # the plan rounds line factors (rounding_steps.line_factor)
+            record["factor_exact"] = _num(line.unrounded)
         if line.problem:
             record["problem"] = line.problem
         lines.append(record)
@@ -105,12 +109,13 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
     index = next(i for i, q in enumerate(run.employees) if q is p)
     e = p.employee
     plan = ws.organisation.plans[e.plan]
-    weights = plan.components.weights()
+    weights = component_weights(plan)
+    names = component_names(plan)
     curve = curve_of(plan)
     components = []
     budget = [MAX_TRAIL_KPIS]
-    for component in [*(c for c in COMPONENTS if c in weights), *(c for c in weights if c not in COMPONENTS)]:
-        record: dict[str, Any] = {"component": component, "weight": _num(weights[component]),
+    for component in [*(c for c in COMPONENTS if c in names), *(c for c in names if c not in COMPONENTS)]:
+        record: dict[str, Any] = {"component": component, "weight": _num(weights.get(component)),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
         owners = {"corporate": ws.organisation.root, "unit": e.center, "individual": e.employee_id}
         source = p.score_sources.get(component, "")
@@ -120,6 +125,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
             record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget)
         components.append(record)
     first, last = run.period.clip(e.start_date, e.end_date)
+    quantum, mode = run.rounding_of(plan)
     trail: dict[str, Any] = {
         "employee_id": e.employee_id, "name": e.name, "center": e.center, "plan": plan.id,
         "location": str(ws.employee_location(e)), "status": p.status, "reasons": list(p.reasons),
@@ -137,7 +143,16 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         "base_salary": str(e.base_salary), "target_bonus_pct": str(e.target_bonus_pct),
         "bonus_exact": None if p.exact_bonus is None else fraction_text(p.exact_bonus),
         "bonus_exact_decimal": None if p.exact_bonus is None else format_decimal(p.exact_bonus, 12),
-        "rounding": {"quantum": str(run.quantum), "mode": run.mode},
+        "rounding": {"quantum": str(quantum), "mode": mode},
         "bonus": None if p.bonus is None else str(p.bonus), "pooled": p.pooled,
     }
+    if p.rounded or e.target_bonus is not None or plan.rounding is not None or plan.rounding_steps is not None:
+        trail["target_bonus"] = None if e.target_bonus is None else str(e.target_bonus)
+        trail["target_amount"] = None if p.target is None else format_decimal(p.target, 12)
+        trail["target_amount_exact"] = None if p.target is None else fraction_text(p.target)
+        trail["rounding_steps"] = [rounding_record(r) for r in p.rounded]
+        trail["rounding"]["source"] = f"plan {plan.id}" if plan.rounding is not None else "workspace"
+        line_step = plan.rounding_steps.line_factor if plan.rounding_steps else None
+        if line_step is not None:
+            trail["line_factor_rounding"] = {"quantum": line_step.quantum, "mode": line_step.mode}
     return trail

@@ -21,7 +21,7 @@ def check_bonus_range(table: EmployeeTable, days: np.ndarray, period_days: int, 
                       paid: np.ndarray) -> None:
     """Refuse a workspace whose bonus for some employee would exceed MAX_MONEY (or is not finite)."""
     with np.errstate(all="ignore"):
-        bonus = np.abs(table.salary * table.pct * (days / period_days) * multiplier)
+        bonus = np.abs(table.target_amounts() * (days / period_days) * multiplier)
     bad = np.flatnonzero(paid & ~(bonus <= float(MAX_MONEY) * _SLACK))
     if len(bad):
         i = int(bad[0])
@@ -30,5 +30,5 @@ def check_bonus_range(table: EmployeeTable, days: np.ndarray, period_days: int, 
             f"the bonus of '{table.ids[i].as_py()}' would be {bonus[i]:.6g}, more than the maximum "
             f"{MAX_MONEY:,}{more}",
             location=table.location(i),
-            hint="check base_salary and target_bonus_pct, and the plan's weights, curve, ratings and cap",
+            hint="check base_salary and target_bonus_pct (or target_bonus), and the plan's weights, curve, ratings and cap",
         )

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import format_decimal, fraction_text
 from pmrules.payout.rounding import units_to_decimal
+from pmrules.payout.steps import RoundingRecord
 from pmrules.rational import Fraction
 
 
@@ -37,12 +38,33 @@ def employee_record(p: EmployeePayout, employees_file: str) -> dict[str, Any]:
         "proration": number(p.proration),
         "days": p.days,
         "base_salary": str(e.base_salary),
-        "target_bonus_pct": str(e.target_bonus_pct),
+        "target_bonus_pct": None if e.target_bonus_pct is None else str(e.target_bonus_pct),
         "bonus_exact": None if p.exact_bonus is None else fraction_text(p.exact_bonus),
         "pooled": p.pooled,
         "reasons": list(p.reasons),
         "location": f"{employees_file}:{e.line}",
+        **extension_fields(p),
     }
+
+
+def extension_fields(p: EmployeePayout) -> dict[str, Any]:
+    """Keys beyond version 1, present only when the employee or plan uses them (v1 documents stay as they were)."""
+    e = p.employee
+    out: dict[str, Any] = {}
+    if e.target_bonus is not None:
+        out["target_bonus"] = str(e.target_bonus)
+    if e.individual_factor is not None:
+        out["individual_factor"] = str(e.individual_factor)
+    if p.rounded:
+        out["target_amount"] = None if p.target is None else format_decimal(p.target, 12)
+        out["rounding_steps"] = [rounding_record(r) for r in p.rounded]
+    return out
+
+
+def rounding_record(r: RoundingRecord) -> dict[str, Any]:
+    return {"step": r.step, "subject": r.subject, "exact": format_decimal(r.exact, 12),
+            "exact_fraction": fraction_text(r.exact), "rounded": format_decimal(r.rounded, 12),
+            "quantum": r.quantum, "mode": r.mode}
 
 
 def _sums(run: PayoutRun, column: pa.Array) -> dict[str, str]:

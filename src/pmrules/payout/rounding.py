@@ -116,3 +116,22 @@ def allocate_pool(bonuses: Sequence[Fraction], rounded: np.ndarray, keys: Sequen
     units = np.array(wholes, dtype=np.int64)
     units[np.array(order[:leftover], dtype=np.int64)] += 1
     return units, PoolResult(amount, unscaled, factor, leftover, True)
+
+
+def round_fraction(value: Fraction, quantum: Decimal | str, mode: str) -> Fraction:
+    """A plan's rounding step: an exact value rounded to a multiple of `quantum`, still exact."""
+    q = Decimal(quantum)
+    return exact_units(value, q, mode) * Fraction(q)
+
+
+def common_quantum(quanta: Sequence[Decimal]) -> Decimal:
+    """The largest decimal every quantum is a whole multiple of: the unit bonuses of mixed quanta are counted in."""
+    fractions = [Fraction(q) for q in quanta]
+    denominator = math.lcm(*(f.denominator for f in fractions))
+    numerator = math.gcd(*(f.numerator * (denominator // f.denominator) for f in fractions))
+    unit = Fraction(numerator, denominator)
+    result = Decimal(unit.numerator) / Decimal(unit.denominator)
+    if Fraction(result) != unit:  # pragma: no cover - quanta are decimals, so their gcd is one too
+        raise ValueError(f"no common decimal quantum of {quanta}")
+    # Keep the spelling of the given quantum when it is the unit ("0.01", not "0.010").
+    return next((q for q in quanta if Fraction(q) == unit), result)

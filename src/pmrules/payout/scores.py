@@ -17,6 +17,7 @@ from pmrules.payout.curve import (
     points_segment,
 )
 from pmrules.payout.exact import exact
+from pmrules.payout.rounding import round_fraction
 from pmrules.rational import Fraction
 
 
@@ -34,6 +35,7 @@ class LineResult:
     points: tuple[Point, ...] | None = None  # the line's own multi-point curve
     own_factors: Breakpoints | None = None  # the line's own factors at threshold, target, maximum
     below: Fraction | None = None  # the line's own factor below threshold (when it sets one)
+    unrounded: Fraction | None = None  # the factor before the plan's line_factor rounding step, if it rounds
 
 
 @dataclass
@@ -81,6 +83,7 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
     """
     result = ScoreResult(card.owner, plan.id)
     curve = curve_of(plan)
+    step = plan.rounding_steps.line_factor if plan.rounding_steps else None
     total = Fraction(0)
     for j, line in enumerate(card.kpis):
         direction = directions[line.kpi]
@@ -122,10 +125,13 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
                                                             exact(own.maximum))  # type: ignore[arg-type]
             factor = line_factor(value, breakpoints, factors, direction, below)
             segment = curve_segment(value, breakpoints, direction)
+        unrounded = None
+        if step is not None:
+            unrounded, factor = factor, round_fraction(factor, step.quantum, step.mode)
         total += weight * factor
         result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, factor, segment, None,
                                        shared, points, None if own is None or points is not None else factors,
-                                       None if own is None else below))
+                                       None if own is None else below, unrounded))
     if not result.problems:
         result.score = total
     return result

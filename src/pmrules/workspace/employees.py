@@ -27,6 +27,8 @@ from pmrules.workspace.cells import MAX_CELL_TEXT
 
 NO_DATE = np.iinfo(np.int32).min
 NO_RATING = np.iinfo(np.int32).min
+# Ratings written as decimals or words (1.25, exceeds) get codes below every whole-number rating.
+LABEL_BASE = -2_000_000
 EPOCH = dt.date(1970, 1, 1)
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -62,6 +64,11 @@ class EmployeeTable(Sequence[Employee]):
     rating: np.ndarray
     lines: np.ndarray
     _index: dict[str, int] | None = field(default=None, repr=False)
+    # Beyond version 1: target amounts and individual factors as text ("" where not given; None: no
+    # such column), and the spellings of ratings that are not whole numbers (code LABEL_BASE - k).
+    target_text: pa.Array | None = None
+    factor_text: pa.Array | None = None
+    rating_labels: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -76,13 +83,38 @@ class EmployeeTable(Sequence[Employee]):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
             i += len(self)
-        rating = int(self.rating[i])
+        pct, target, factor = self.pct_text[i].as_py(), self.text_at(self.target_text, i), self.text_at(self.factor_text, i)
         return Employee.model_construct(
             employee_id=self.ids[i].as_py(), name=self.names[i].as_py(), center=self.centers[i].as_py(),
             plan=self.plans[i].as_py(), base_salary=Decimal(self.salary_text[i].as_py()),
-            target_bonus_pct=Decimal(self.pct_text[i].as_py()), start_date=to_date(int(self.start[i])),
-            end_date=to_date(int(self.end[i])), individual_rating=None if rating == NO_RATING else rating,
+            target_bonus_pct=Decimal(pct) if pct else None, start_date=to_date(int(self.start[i])),
+            end_date=to_date(int(self.end[i])), individual_rating=self.rating_at(i),
+            target_bonus=Decimal(target) if target else None, individual_factor=Decimal(factor) if factor else None,
             line=int(self.lines[i]))
+
+    @staticmethod
+    def text_at(column: pa.Array | None, i: int) -> str:
+        return "" if column is None else column[i].as_py()
+
+    def rating_at(self, i: int) -> int | str | None:
+        """The rating as written: a whole number, the spelling of a decimal or a word, or None."""
+        return self.rating_of(int(self.rating[i]))
+
+    def rating_of(self, code: int) -> int | str | None:
+        if code == NO_RATING:
+            return None
+        return self.rating_labels[LABEL_BASE - code] if code <= LABEL_BASE else code
+
+    def target_amounts(self) -> np.ndarray:
+        """Each employee's target bonus in float: salary x percentage, or the target_bonus amount."""
+        with np.errstate(invalid="ignore"):
+            amounts = self.salary * self.pct
+        if self.target_text is not None:
+            given = pc.not_equal(self.target_text, "").to_numpy(zero_copy_only=False)
+            if given.any():
+                values = pc.cast(pc.if_else(pc.equal(self.target_text, ""), "0", self.target_text), pa.float64())
+                amounts = np.where(given, values.to_numpy(zero_copy_only=False), amounts)
+        return amounts
 
     def __iter__(self) -> Iterator[Employee]:
         return (self[i] for i in range(len(self)))
@@ -103,19 +135,34 @@ class EmployeeTable(Sequence[Employee]):
         def strings(values: list[Any]) -> pa.Array:
             return pa.array(values, type=pa.string())
 
+        labels: dict[str, int] = {}
+
+        def rating_code(rating: int | str | None) -> int:
+            if rating is None:
+                return NO_RATING
+            if isinstance(rating, int):
+                return rating
+            return LABEL_BASE - labels.setdefault(rating, len(labels))
+
+        codes = [rating_code(e.individual_rating) for e in employees]
+        target = [e.target_bonus for e in employees]
+        factor = [e.individual_factor for e in employees]
         return cls(
             file=file,
             ids=strings([e.employee_id for e in employees]), names=strings([e.name for e in employees]),
             centers=strings([e.center for e in employees]), plans=strings([e.plan for e in employees]),
             salary_text=strings([str(e.base_salary) for e in employees]),
-            pct_text=strings([str(e.target_bonus_pct) for e in employees]),
+            pct_text=strings(["" if e.target_bonus_pct is None else str(e.target_bonus_pct) for e in employees]),
             salary=np.array([float(e.base_salary) for e in employees], dtype=np.float64),
-            pct=np.array([float(e.target_bonus_pct) for e in employees], dtype=np.float64),
+            pct=np.array([np.nan if e.target_bonus_pct is None else float(e.target_bonus_pct) for e in employees],
+                         dtype=np.float64),
             start=np.array([day_number(e.start_date) for e in employees], dtype=np.int32),
             end=np.array([day_number(e.end_date) for e in employees], dtype=np.int32),
-            rating=np.array([NO_RATING if e.individual_rating is None else e.individual_rating for e in employees],
-                            dtype=np.int32),
+            rating=np.array(codes, dtype=np.int32),
             lines=np.array([e.line for e in employees], dtype=np.int32),
+            target_text=None if all(t is None for t in target) else strings(["" if t is None else str(t) for t in target]),
+            factor_text=None if all(f is None for f in factor) else strings(["" if f is None else str(f) for f in factor]),
+            rating_labels=tuple(labels),
         )
 
 

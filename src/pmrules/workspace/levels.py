@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pmrules.errors import InputError, PmrulesError, did_you_mean
 from pmrules.models import ScorecardLine
+from pmrules.models.plan_options import component_names
 
 if TYPE_CHECKING:
     from pmrules.workspace.load import Workspace
@@ -83,7 +84,7 @@ def check_levels(ws: Workspace) -> list[PmrulesError]:
                                              f"(for {line.kpi} on its scorecard)", location=where,
                                              hint="give an ancestor that `level`, or name the centre with `of`"))
     for i, plan in enumerate(m.plans):
-        weights = plan.components.weights()
+        weights = component_names(plan)
         for name in weights:
             if name not in ("corporate", "unit", "individual") and name not in levels:
                 errors.append(InputError(f"plan '{plan.id}' has unknown component '{name}'",

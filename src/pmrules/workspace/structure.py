@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,9 +12,12 @@ import pyarrow.compute as pc
 
 from pmrules.errors import InputError, Location, PmrulesError, did_you_mean
 from pmrules.models import Plan
+from pmrules.models.plan_options import component_names, is_whole_rating
+from pmrules.rational import Fraction
 from pmrules.safetext import excerpt
-from pmrules.workspace.employees import NO_RATING
+from pmrules.workspace.employees import LABEL_BASE, NO_RATING, EmployeeTable
 from pmrules.workspace.levels import check_levels
+from pmrules.workspace.plans import check_plans
 
 if TYPE_CHECKING:
     from pmrules.workspace.load import Workspace
@@ -102,8 +106,9 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
             errors.append(_unknown("scorecard owner", card.owner, set(centers) | employee_ids,
                                    ws.locate("scorecards", i, "owner"), "an owner is a centre id or an employee id"))
     for i, plan in enumerate(m.plans):
-        if not plan.components.weights():
+        if not component_names(plan):
             errors.append(InputError(f"plan '{plan.id}' has no components", location=ws.locate("plans", i)))
+    errors.extend(check_plans(ws))
 
     errors.extend(check_levels(ws))
     errors.extend(_employee_references(ws, set(centers), plans))
@@ -183,13 +188,52 @@ def _employee_references(ws: Workspace, centers: set[str], plans: dict[str, Plan
     plan_of = pc.index_in(table.plans, value_set=pa.array(list(plans), pa.string())).to_numpy(zero_copy_only=False)
     has_rating = table.rating != NO_RATING
     for k, plan in enumerate(plans.values()):
-        allowed = np.array(sorted(plan.individual_ratings or {}), dtype=np.int64)
+        table_keys = plan.individual_ratings or {}
+        allowed = np.array([int(r) for r in table_keys if is_whole_rating(r)], dtype=np.int64)
+        # Ratings written as decimals or words have codes of their own; allow those whose spelling the plan lists.
+        allowed = np.append(allowed, [LABEL_BASE - j for j, label in enumerate(table.rating_labels)
+                                      if label in table_keys]).astype(np.int64)
         rows = np.flatnonzero((plan_of == k) & has_rating & ~np.isin(table.rating, allowed))
-        listed = ", ".join(str(r) for r in allowed) or "none (the plan has no individual_ratings)"
+        ordered = sorted(table_keys, key=lambda r: (0, int(r), "") if is_whole_rating(r) else (1, 0, r))
+        listed = ", ".join(ordered) or "none (the plan has no individual_ratings)"
         for i in rows[:MAX_ROW_ERRORS]:
-            bad.append((int(i), InputError(f"individual_rating {int(table.rating[i])} is not in plan '{plan.id}'",
-                                           location=table.location(int(i)), hint=f"allowed ratings: {listed}")))
+            rating = table.rating_at(int(i))
+            shown = rating if isinstance(rating, int) else excerpt(str(rating))
+            hint = f"allowed ratings: {listed}"
+            if not isinstance(rating, int):
+                hint = f"{did_you_mean(str(rating), table_keys) or ''} {hint}".strip()
+            bad.append((int(i), InputError(f"individual_rating {shown} is not in plan '{plan.id}'",
+                                           location=table.location(int(i)), hint=hint)))
         if len(rows) > MAX_ROW_ERRORS:
             errors.append(InputError(f"... and {len(rows) - MAX_ROW_ERRORS} more rows with a rating not in plan "
                                      f"'{plan.id}'", location=Location(table.file)))
+    bad.extend(_factor_rows(table, plans, plan_of))
     return [error for _, error in sorted(bad, key=lambda pair: pair[0])] + errors
+
+
+def _factor_rows(table: EmployeeTable, plans: dict[str, Plan], plan_of: np.ndarray) -> list[tuple[int, PmrulesError]]:
+    """An individual_factor needs a plan that accepts one (`individual_factor: {min, max}`) and must lie in its range."""
+    if table.factor_text is None:
+        return []
+    bad: list[tuple[int, PmrulesError]] = []
+    listed = list(plans.values())
+    for i in np.flatnonzero(pc.not_equal(table.factor_text, "").to_numpy(zero_copy_only=False))[:MAX_ROW_ERRORS]:
+        k = int(plan_of[i])
+        if k < 0:
+            continue  # an unknown plan is reported already
+        plan = listed[k]
+        value = Decimal(table.factor_text[int(i)].as_py())
+        where = table.location(int(i))
+        if plan.individual_factor is None:
+            bad.append((int(i), InputError(f"individual_factor is given, but plan '{plan.id}' does not accept one",
+                                           location=where, hint=f"add `individual_factor: {{min: 0, max: 1.5}}` (your "
+                                           f"range) to plan '{plan.id}', or give an individual_rating instead")))
+        elif "individual" not in component_names(plan):
+            bad.append((int(i), InputError(f"individual_factor is given, but plan '{plan.id}' has no individual "
+                                           "component", location=where, hint="remove the factor or add the component")))
+        elif not Fraction(repr(plan.individual_factor.min)) <= Fraction(value) <= Fraction(repr(plan.individual_factor.max)):
+            r = plan.individual_factor
+            bad.append((int(i), InputError(f"individual_factor {value} is outside plan '{plan.id}''s range "
+                                           f"{r.min} to {r.max}", location=where,
+                                           hint="correct the factor, or widen the plan's individual_factor range")))
+    return bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,8 +11,9 @@ from typing import Any
 from pmrules import ids
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io.tables import Table
-from pmrules.models import EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
+from pmrules.models import EMPLOYEE_EXTENSIONS, EMPLOYEE_OPTIONAL, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
 from pmrules.models.manifest import MAX_MONEY
+from pmrules.models.plan_options import RATING_HINT, rating_key
 from pmrules.safetext import clip_list, excerpt
 from pmrules.workspace.cells import CellError, check_text, parse_date, parse_decimal, parse_int
 
@@ -75,7 +77,11 @@ def _id(text: str, what: str, *, name: bool = False) -> str:
 
 def read_employees(table: Table) -> list[Employee]:
     """Employees from their table; every problem of the file is collected before raising."""
-    columns = _check_header(table, EMPLOYEE_REQUIRED, EMPLOYEE_OPTIONAL)
+    required: tuple[str, ...] = EMPLOYEE_REQUIRED
+    if "target_bonus" in table.header:  # a target amount may replace the percentage column
+        required = tuple(c for c in EMPLOYEE_REQUIRED if c != "target_bonus_pct")
+    optional = (*EMPLOYEE_OPTIONAL, *EMPLOYEE_EXTENSIONS, *(c for c in EMPLOYEE_REQUIRED if c not in required))
+    columns = _check_header(table, required, optional)
     errors: list[PmrulesError] = []
     employees: list[Employee] = []
     seen: dict[str, tuple[int, str]] = {}  # normal id -> (line, id as written)
@@ -102,18 +108,19 @@ def read_employees(table: Table) -> list[Employee]:
             if salary > MAX_MONEY:
                 raise CellError(f"base_salary is {salary}, more than the maximum {MAX_MONEY:,}",
                                 "check the amount; salaries are in currency units, not cents")
-            pct = parse_decimal(cell("target_bonus_pct"), "target_bonus_pct")
-            if pct < 0 or pct > MAX_TARGET_BONUS_PCT:
-                raise CellError(
-                    f"target_bonus_pct is {pct}",
-                    f"it is a fraction of salary between 0 and {MAX_TARGET_BONUS_PCT}: write 0.10 for 10% (10 would mean 1000%)",
-                )
+            pct, target = _target(cell("target_bonus_pct"), cell("target_bonus"), "target_bonus" in columns)
             start = parse_date(cell("start_date"), "start_date") if cell("start_date") else None
             end = parse_date(cell("end_date"), "end_date") if cell("end_date") else None
             if start and end and end < start:
                 raise CellError(f"end_date {end} is before start_date {start}", "swap or correct the dates")
             rating_text = cell("individual_rating")
-            rating = parse_int(rating_text, "individual_rating") if rating_text else None
+            rating = _rating(rating_text) if rating_text else None
+            factor = parse_decimal(cell("individual_factor"), "individual_factor") if cell("individual_factor") else None
+            if factor is not None and factor < 0:
+                raise CellError(f"individual_factor is {factor}, negative", "an individual factor is zero or more")
+            if factor is not None and rating is not None:
+                raise CellError("both individual_rating and individual_factor are given",
+                                "give one of them: the rating is looked up in the plan, the factor is the score itself")
         except CellError as exc:
             errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
@@ -140,6 +147,8 @@ def read_employees(table: Table) -> list[Employee]:
                 start_date=start,
                 end_date=end,
                 individual_rating=rating,
+                target_bonus=target,
+                individual_factor=factor,
                 line=where.line or 0,
             )
         )
@@ -153,6 +162,40 @@ def _header_input(table: Table, name: str) -> str:
         return _id(name, "input column", name=True) if name else name
     except CellError as exc:
         raise InputError(str(exc), location=table.location(), hint=exc.hint) from exc
+
+
+def _target(pct_text: str, target_text: str, has_target_column: bool) -> tuple[Decimal | None, Decimal | None]:
+    """(target_bonus_pct, target_bonus): exactly one of the two per employee."""
+    if has_target_column and bool(pct_text) == bool(target_text):
+        raise CellError("both target_bonus_pct and target_bonus are given" if pct_text else
+                        "neither target_bonus_pct nor target_bonus is given",
+                        "give exactly one: a fraction of salary in target_bonus_pct, or an amount in target_bonus")
+    if target_text:
+        target = parse_decimal(target_text, "target_bonus")
+        if target < 0:
+            raise CellError(f"target_bonus is {target}, negative", "a target bonus is zero or more")
+        if target > MAX_MONEY:
+            raise CellError(f"target_bonus is {target}, more than the maximum {MAX_MONEY:,}",
+                            "check the amount; a target bonus is in currency units, not cents")
+        return None, target
+    pct = parse_decimal(pct_text, "target_bonus_pct")
+    if pct < 0 or pct > MAX_TARGET_BONUS_PCT:
+        raise CellError(
+            f"target_bonus_pct is {pct}",
+            f"it is a fraction of salary between 0 and {MAX_TARGET_BONUS_PCT}: write 0.10 for 10% (10 would mean 1000%)",
+        )
+    return pct, None
+
+
+def _rating(text: str) -> int | str:
+    """A whole number stays an int (version 1); a decimal or a word is kept as its one spelling."""
+    try:
+        key = rating_key(text)
+    except ValueError:
+        raise CellError(f"individual_rating is {excerpt(text)}", RATING_HINT) from None
+    if re.fullmatch(r"[+-]?\d+", key):
+        return parse_int(key, "individual_rating")
+    return key
 
 
 def read_actuals(table: Table) -> Actuals:

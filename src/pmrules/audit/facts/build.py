@@ -17,6 +17,7 @@ from pmrules.catalog import Catalog
 from pmrules.catalog.controllability import expand, uncontrolled
 from pmrules.errors import Location
 from pmrules.models import Center, Gate, Objective, Plan, Scorecard, ScorecardLine
+from pmrules.models.plan_options import component_names, component_weights
 from pmrules.rational import Fraction
 from pmrules.workspace import Organisation, Workspace
 from pmrules.workspace.levels import RESERVED, home_center, measured_owner
@@ -192,18 +193,35 @@ def objective_fact(ctx: FactContext, i: int, o: Objective) -> Built:
             ctx.ws.locate("strategy", "objectives", i))
 
 
+def _unused_weights(p: Plan) -> dict[str, Any]:
+    """Weights a `multiply` or formula combine never reads: what was written, and the form probably meant."""
+    w = component_weights(p)
+    if p.combine == "add" or not w:
+        return {"weights_unused": False}
+    text = ", ".join(f"{name} {value}" for name, value in w.items())
+    if p.combine == "multiply":
+        team = " + ".join(f"{value}*{name}" for name, value in w.items() if name != "individual")
+        meant = f'combine: "({team}) * individual"' if "individual" in w and team else \
+            (f'combine: "{team}"' if team else "combine: multiply")
+    else:
+        meant = "the formula's own weights only"
+    return {"weights_unused": True, "weights_text": text,
+            "meant": f"{meant}, or components: [{', '.join(w)}] without weights"}
+
+
 def plan_fact(ctx: FactContext, i: int, p: Plan) -> Built:
-    w = p.components.weights()
+    w = component_weights(p)
+    names = component_names(p)
     root_level = ctx.org.centers[ctx.org.root].level  # a component at the root's level is corporate by another name
     total = sum(_exact(v) for v in w.values())
     curve = p.curve
     return {
-        "id": p.id, "components": sorted(w), "combine": p.combine,
+        "id": p.id, "components": sorted(names), "combine": p.combine, **_unused_weights(p),
         "corporate_weight": float(w.get("corporate", 0)), "unit_weight": float(w.get("unit", 0)),
         "individual_weight": float(w.get("individual", 0)), "weight_sum": float(total),
         "weights_sum_to_one": abs(total - 1) <= WEIGHT_TOLERANCE,
-        "has_unit_component": "unit" in w or any(c not in RESERVED and c != root_level for c in w),
-        "level_components": [c for c in w if c not in RESERVED],
+        "has_unit_component": "unit" in names or any(c not in RESERVED and c != root_level for c in names),
+        "level_components": [c for c in names if c not in RESERVED],
         "score_gates": sum(g.score is not None for g in p.gates),
         "curve_threshold": float(curve.threshold), "curve_target": float(curve.target),
         "curve_maximum": float(curve.maximum), "curve_ordered": 0 <= curve.threshold <= curve.target <= curve.maximum,
@@ -225,12 +243,13 @@ def gate_fact(ctx: FactContext, i: int, p: Plan, k: int, g: Gate) -> Built:
 
 def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
     plan = ctx.org.plans[group["plan"]]
-    w = plan.components.weights()
+    w = component_weights(plan)
+    names = component_names(plan)
     center = group["center"]
     return {
         **{k: v for k, v in group.items() if k != "first"},
         "center_type": ctx.org.centers[center].type, "center_has_scorecard": center in ctx.org.scorecards,
-        "plan_needs_individual": "individual" in w, "plan_needs_unit": "unit" in w,
+        "plan_needs_individual": "individual" in names, "plan_needs_unit": "unit" in names,
         "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
     }, ctx.ws.employees.location(group["first"])
 

@@ -24,6 +24,8 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
     if len(table) == 0:
         return []
     has_rating = table.rating != NO_RATING
+    if table.factor_text is not None:  # an individual_factor is the individual score, as a rating would give
+        has_rating = has_rating | pc.not_equal(table.factor_text, "").to_numpy(zero_copy_only=False)
     own = pc.is_in(table.ids, value_set=pa.array(sorted(card_owners), pa.string())).to_numpy(zero_copy_only=False)
     manager = pc.is_in(table.ids, value_set=pa.array(sorted(managers), pa.string())).to_numpy(zero_copy_only=False)
     flags = pa.array(np.char.add(np.char.add(np.where(has_rating, "r", "-"), np.where(own, "s", "-")),
@@ -44,7 +46,7 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
         label = f"{sample[0]} ({name})" if count == 1 else (
             f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
         present = np.unique(table.rating[rows])
-        ratings = sorted(str(int(r)) for r in present if r != NO_RATING)
+        ratings = sorted(str(table.rating_of(int(r))) for r in present if r != NO_RATING)
         groups.append({"id": sample[0] if count == 1 else f"{sample[0]} (+{count - 1})", "label": label,
                        "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
                        "ratings": ratings, "has_rating": flag[0] == "r", "has_scorecard": flag[1] == "s",

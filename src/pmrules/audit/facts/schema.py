@@ -55,7 +55,7 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
     },
     "plan": {
         "id": ("str", "plan id"), "components": ("list[str]", "corporate / unit / individual present"),
-        "combine": ("str", "add | multiply"), "corporate_weight": ("number", "0 if absent"),
+        "combine": ("str", "add | multiply | the combine formula"), "corporate_weight": ("number", "0 if absent"),
         "unit_weight": ("number", "0 if absent"), "individual_weight": ("number", "0 if absent"),
         "weight_sum": ("number", "sum of component weights"), "weights_sum_to_one": ("bool", "sum within 1e-9 of 1"),
         "has_unit_component": ("bool", "the plan pays on unit results (a unit or below-the-top level component)"),
@@ -68,6 +68,9 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "cap_below_target": ("bool", "the cap is below the curve's target factor"),
         "gates": ("number", "number of gates"), "employees": ("number", "employees on the plan"),
         "has_ratings": ("bool", "the plan has an individual_ratings table"),
+        "weights_unused": ("bool", "the plan gives component weights that its combine (multiply or a formula) never reads"),
+        "weights_text": ("str", "those weights, e.g. 'corporate 0.25, unit 0.75, individual 1'"),
+        "meant": ("str", "the form probably meant, e.g. combine: \"(0.25*corporate + 0.75*unit) * individual\""),
     },
     "gate": {
         "id": ("str", "plan#gate<n>"), "plan": ("str", "plan id"), "owner": ("str", "gate owner id (KPI gates)"),
