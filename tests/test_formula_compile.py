@@ -71,7 +71,7 @@ def test_exact_is_exact() -> None:
     fn = compile_exact(parse_formula("net_income - 0.1 * invested_capital"), ["net_income", "invested_capital"])
     assert fn(Fraction(1, 3), Fraction(1, 7)) == Fraction(1, 3) - Fraction(1, 70)
     assert fn(1, Decimal("0.3")) == Fraction(97, 100)
-    assert type(fn(1, 2)) is __import__("pmrules.rational").rational.Fraction
+    assert type(fn(1, 2)) is __import__("pmrules.rational").rational.EXACT
     assert compile_exact(parse_formula("sqrt(x)"), ["x"])(Fraction(9, 4)) == Fraction(3, 2)
     assert compile_exact(parse_formula("floor(x) + ceiling(x)"), ["x"])(Fraction(-3, 2)) == -3
     assert compile_exact(parse_formula("Abs(x) + Max(x, 1, 2) + Min(x, 0)"), ["x"])(Fraction(-1)) == 2

@@ -41,13 +41,16 @@ def _fraction_type(quicktions: Any) -> Any:
 
 if TYPE_CHECKING:
     from quicktions import Fraction  # what the type checker sees: the type every Fraction here is
+    from quicktions import Fraction as EXACT
 else:
     try:
         import quicktions as _quicktions
     except ImportError:  # pragma: no cover - quicktions is a dependency; this keeps pmrules importable without it
         from fractions import Fraction
+        EXACT = Fraction
     else:
         Fraction = _fraction_type(_quicktions)
+        EXACT = _quicktions.Fraction  # the concrete class of every value: for `type(x) is EXACT` fast paths
 
 
-__all__ = ["Fraction"]
+__all__ = ["EXACT", "Fraction"]

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from sympy.printing.numpy import NumPyPrinter
 
 from pmrules.errors import EvaluationError, FormulaError
-from pmrules.rational import Fraction
+from pmrules.rational import EXACT, Fraction
 
 
 def _neutral(expr: sympy.Basic, names: Sequence[str]) -> tuple[sympy.Basic, list[sympy.Symbol], tuple[int, ...]]:
@@ -226,10 +226,10 @@ class ExactFormula:
         if len(values) != len(names):
             raise TypeError(f"expected {len(names)} values ({', '.join(names)}), got {len(values)}")
         try:
-            result = self._function(*[v if type(v) is Fraction else _to_fraction(n, v) for n, v in zip(names, values)])
+            result = self._function(*[v if type(v) is EXACT else _to_fraction(n, v) for n, v in zip(names, values)])
         except ZeroDivisionError:
             raise EvaluationError("division by zero") from None
-        return result if type(result) is Fraction else Fraction(result)
+        return result if type(result) is EXACT else Fraction(result)
 
 
 def compile_exact(expr: sympy.Expr, names: Sequence[str]) -> ExactFormula:
