@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from pmrules.errors import InputError, Location
@@ -102,17 +103,21 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(path: Path, name: str) -> Table:
+def open_workbook(path: Path, name: str) -> Any:
+    """An openpyxl workbook, or an InputError: openpyxl parses untrusted zip/XML and lets its parsers' exceptions through."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        return openpyxl.load_workbook(path, data_only=False)
     except (InvalidFileException, OSError, KeyError, ValueError, TypeError, AttributeError, IndexError,
             zipfile.BadZipFile, ElementTree.ParseError, EOFError) as exc:
-        # openpyxl parses untrusted zip/XML and lets its parsers' exceptions through unwrapped
         raise InputError(f"cannot open as an Excel workbook: {type(exc).__name__}: {exc}"[:300],
                          location=Location(name), hint="save it again from Excel as .xlsx, or export CSV") from exc
+
+
+def _read_xlsx(path: Path, name: str) -> Table:
+    book = open_workbook(path, name)
     if not book.worksheets:
         raise InputError("the workbook has no sheet", location=Location(name))
     sheet = book.worksheets[0]

@@ -9,13 +9,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 from pmrules.errors import InputError, Location, did_you_mean
-from pmrules.io.tables import _cell_text, check_table_file
+from pmrules.io.tables import _cell_text, check_table_file, open_workbook
 from pmrules.models import DataSource
 from pmrules.safetext import excerpt
 
@@ -120,15 +118,7 @@ def _header(cells: list[str]) -> list[str]:
 
 
 def _read_xlsx(path: Path, name: str, source: DataSource) -> RawTable:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError, AttributeError, IndexError,
-            zipfile.BadZipFile, ElementTree.ParseError, EOFError) as exc:
-        raise InputError(f"cannot open as an Excel workbook: {type(exc).__name__}: {exc}"[:300],
-                         location=Location(name), hint="save it again from Excel as .xlsx, or export CSV") from exc
+    book = open_workbook(path, name)
     titles = [sheet.title for sheet in book.worksheets]
     if not titles:
         raise InputError("the workbook has no sheet", location=Location(name))
