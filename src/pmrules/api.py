@@ -23,4 +23,12 @@ def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None
     """Load, validate and cross-check a workspace; raises PmrulesError with every problem found."""
     manager = pm or get_plugin_manager()
     workspace = load_workspace(directory)
-    return Opened(workspace, build_catalog(manager, workspace), manager)
+    catalog = build_catalog(manager, workspace)
+    if workspace.period_actuals is not None:  # plugins may say how their inputs accumulate
+        from pmrules.errors import raise_all
+        from pmrules.planyear.accumulate import accumulate, check_accumulate, methods
+
+        raise_all(check_accumulate(workspace.manifest, catalog.inputs, workspace.locate))
+        how = methods(workspace.manifest, {n: e.definition for n, e in catalog.inputs.items()})
+        workspace.actuals = accumulate(workspace.period_actuals, list(workspace.period_actuals), how)
+    return Opened(workspace, catalog, manager)

@@ -10,7 +10,9 @@ from pmrules.models.manifest import (
     KpiDef,
     Manifest,
     Objective,
+    PeriodDef,
     Plan,
+    PlanPayout,
     Pool,
     Rounding,
     Scorecard,
@@ -28,5 +30,5 @@ from pmrules.models.tables import (
 __all__ = [
     "EMPLOYEE_COLUMNS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef",
-    "Manifest", "Objective", "Plan", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
+    "Manifest", "Objective", "PeriodDef", "Plan", "PlanPayout", "Pool", "Rounding", "Scorecard", "ScorecardLine", "Strategy",
 ]

@@ -16,6 +16,7 @@ Direction = Literal["higher", "lower"]
 Perspective = Literal["financial", "customer", "internal", "learning"]
 Discipline = Literal["customer_intimacy", "product_leadership", "operational_excellence"]
 CenterType = Literal["cost", "revenue", "profit", "investment"]
+Accumulation = Literal["sum", "last", "average"]
 
 
 class Model(BaseModel):
@@ -41,6 +42,9 @@ class InputDef(Model):
     )
     unit: str | None = None
     description: str | None = None
+    accumulate: Accumulation | None = Field(
+        default=None, description="how the input adds up across the plan year's periods (`periods:`): sum "
+        "(flows, the default), last (balances at period end) or average (of the periods with a value)")
 
 
 class KpiDef(Model):
@@ -128,6 +132,27 @@ class Components(Model):
                 if (value := getattr(self, name)) is not None}
 
 
+class PeriodDef(Model):
+    """One period of the plan year (a quarter or a month); both ends count as days of it."""
+
+    id: Id
+    start: dt.date
+    end: dt.date
+
+
+class PlanPayout(Model):
+    """How a plan pays across the plan year: when, how much of the earned bonus, and what a negative true-up does."""
+
+    frequency: Literal["period", "quarter", "year"] = Field(
+        default="period", description="pay at every period, at every quarter's last period, or only at year end")
+    advance_share: Number = Field(
+        default=1, ge=0, le=1, description="share of the year-to-date earned bonus paid before year end, e.g. 0.75")
+    negative_true_up: Literal["carry_forward", "forgive", "recover"] = Field(
+        default="carry_forward",
+        description="when paid so far exceeds what is due: carry_forward (pay 0, net it later), forgive (pay 0, "
+        "write it off), recover (a negative payment)")
+
+
 class Plan(Model):
     id: Id
     components: Components
@@ -139,6 +164,8 @@ class Plan(Model):
     gates: list[Gate] = Field(default_factory=list)
     cap: Number | None = None
     individual_ratings: dict[StrictInt, Number] | None = None
+    payout: PlanPayout | None = Field(
+        default=None, description="plan-year payments (needs `periods:`): frequency, advance share, negative true-up")
 
 
 class Rounding(Model):
@@ -192,3 +219,8 @@ class Manifest(Model):
     plans: list[Plan] = Field(default_factory=list)
     pool: Pool | None = None
     data: DataFiles = Field(default_factory=DataFiles)
+    periods: list[PeriodDef] | None = Field(
+        default=None, min_length=1,
+        description="the plan year's periods (quarters or months), contiguous from period_start to period_end")
+    accumulate: dict[Name, Accumulation] = Field(
+        default_factory=dict, description="per input, how it adds up across periods; wins over `inputs` and plugins")

@@ -15,9 +15,12 @@ from pmrules.io.inputs import workspace_file
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, Employee, Manifest
+from pmrules.planyear.accumulate import accumulate, methods
+from pmrules.planyear.periods import check_periods
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
+from pmrules.workspace.period_actuals import read_period_actuals
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
@@ -35,6 +38,8 @@ class Workspace:
     employees_file: str
     actuals: Actuals
     input_files: list[Path] = field(default_factory=list)
+    # With `periods:`: the actuals of each period; `actuals` is then their year-to-date accumulation.
+    period_actuals: dict[str, Actuals] | None = None
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -109,14 +114,20 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
         files.append(employees_path)
     except PmrulesError as exc:
         errors.append(exc)
+    period_actuals = None
     try:
-        actuals = read_actuals(read_table(actuals_path, str(actuals_path)))
+        if manifest.periods:
+            period_actuals = read_period_actuals(read_table(actuals_path, str(actuals_path)),
+                                                 [p.id for p in manifest.periods])
+            actuals = accumulate(period_actuals, list(period_actuals), methods(manifest))
+        else:
+            actuals = read_actuals(read_table(actuals_path, str(actuals_path)))
         files.append(actuals_path)
     except PmrulesError as exc:
         errors.append(exc)
     raise_all(errors)
-    workspace = Workspace(root, manifest, index, employees, str(employees_path), actuals, files)
-    raise_all(check_structure(workspace))
+    workspace = Workspace(root, manifest, index, employees, str(employees_path), actuals, files, period_actuals)
+    raise_all([*check_structure(workspace), *check_periods(workspace)])
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 
