@@ -15,6 +15,7 @@ from typing import Any
 
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues
+from pmrules.errors import InputError
 from pmrules.models import Plan, PlanPayout
 from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal, round_to_quantum
 from pmrules.planyear.periods import employed_through, find_period
@@ -87,6 +88,10 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
                before: dict[str, tuple[Decimal, Decimal]]) -> PeriodPayout:
     """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them."""
     index, period = find_period(ws.manifest, period_id)
+    if ws.manifest.pool is not None:
+        raise InputError("`pool:` and --period do not combine yet: a pool scales a whole year's bonuses, not a "
+                         "period's year-to-date", location=ws.locate("pool"),
+                         hint="pay the year without --period, or remove `pool:`")
     count = len(ws.manifest.periods or [])
     final = index == count - 1
     employees = employed_through(ws.employees, period.end)
