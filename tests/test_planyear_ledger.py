@@ -117,6 +117,8 @@ def test_without_periods_period_option_is_refused() -> None:
 def test_commit_needs_a_period(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["payout", str(workspace), "--commit"])
     assert result.exit_code == 2 and "add --period PERIOD" in result.output
+    result = CliRunner().invoke(cli, ["payout", str(workspace), "--ledger", "sqlite:///x.db"])
+    assert result.exit_code == 2 and "add --period PERIOD" in result.output
 
 
 def test_default_ledger_is_sqlite_in_the_workspace(workspace: Path) -> None:

@@ -139,8 +139,9 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         pmrules payout examples/northwind-bank --explain E012
         pmrules payout plan-year --period Q2 --commit --by ana
     """
-    if (commit or by) and period_id is None:
-        raise click.UsageError("--commit and --by record a period's run: add --period PERIOD")
+    given_ledger = click.get_current_context().get_parameter_source("ledger_url") == click.core.ParameterSource.COMMANDLINE
+    if (commit or by or given_ledger) and period_id is None:
+        raise click.UsageError("--commit, --by and --ledger are about a period's run: add --period PERIOD")
     if registered_formats()[fmt].binary and output is None:
         raise click.UsageError(registered_formats()[fmt].output_hint())
     with Phases() as phase:
