@@ -75,7 +75,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k and 100k only, 3 repeats")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-audit", action="store_true", help="skip the audit-size benchmark")
+    parser.add_argument("--plan-year", type=int, nargs="*", default=None, metavar="SIZE",
+                        help="only the plan-year case: four quarters paid and committed to a SQLite ledger")
     args = parser.parse_args()
+    if args.plan_year is not None:
+        plan_year_case(args.plan_year or [100_000, 1_000_000])
+        return
     sizes = [10_000, 100_000] if args.quick else args.sizes
     out = HERE / ".data" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +108,43 @@ def main() -> None:
                                          str(out / "audit.json")], args.repeat)
         print(f"\n| audit | centres | scorecard lines | s | peak RSS MB |\n|---|---|---|---|---|\n"
               f"| pmrules audit | 10,000 | 60,000 | {audit_t:.2f} | {audit_rss:.0f} |")
+
+
+def plan_year_workspace(employees: int) -> Path:
+    """The synthetic workspace as a plan year: four quarters, each with the year's actuals (wide, per period)."""
+    source = workspace(employees, CENTERS.get(employees, max(100, employees // 200)))
+    target = HERE / ".data" / f"plan-year-{employees}"
+    if (target / "pmrules.yaml").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    manifest = (source / "pmrules.yaml").read_text().replace("data:\n", "periods:\n" + "".join(
+        f"  - {{id: Q{q}, start: 2026-{3 * q - 2:02d}-01, end: 2026-{3 * q:02d}-{[31, 30, 30, 31][q - 1]}}}\n"
+        for q in range(1, 5)) + "data:\n")
+    (target / "pmrules.yaml").write_text(manifest)
+    (target / "employees.csv").write_bytes((source / "employees.csv").read_bytes())
+    with open(source / "actuals.csv") as handle, open(target / "actuals.csv", "w") as out:
+        header, *rows = handle.read().splitlines()
+        first, rest = header.split(",", 1)
+        out.write(f"{first},period,{rest}\n")
+        for q in range(1, 5):
+            for row in rows:
+                entity, values = row.split(",", 1)
+                out.write(f"{entity},Q{q},{values}\n")
+    return target
+
+
+def plan_year_case(sizes: list[int]) -> None:
+    """Seconds and peak RSS of `payout --period Qn --commit` for each quarter in turn, on a fresh SQLite ledger."""
+    print("| employees | quarter | pmrules s | peak RSS MB | ledger MB |\n|---|---|---|---|---|")
+    for size in sizes:
+        ws = plan_year_workspace(size)
+        ledger = HERE / ".data" / f"plan-year-{size}.db"
+        ledger.unlink(missing_ok=True)
+        for q in range(1, 5):
+            seconds, rss = measure([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
+                                    "--output", str(HERE / ".data" / "out" / f"plan-year-{size}-Q{q}.csv"),
+                                    "--ledger", f"sqlite:///{ledger}", "--skip-audit"])
+            print(f"| {size:,} | Q{q} | {seconds:.2f} | {rss:.0f} | {ledger.stat().st_size / 1e6:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from pmrules.cli import BUILTIN_COMMANDS, LazyGroup, cli
 from pmrules.cli.plugin_cmds import add_plugin_commands
 from pmrules.plugins import get_plugin_manager
 
-HEAVY = ("sympy", "numpy", "pyarrow", "pydantic", "rich", "pmrules.plugins", "pmrules.catalog", "pmrules.cli.payout_cmds")
+HEAVY = ("sympy", "numpy", "pyarrow", "pydantic", "rich", "pmrules.plugins", "pmrules.catalog", "pmrules.cli.payout_cmds",
+         "sqlalchemy")
 
 
 def run(code: str, *args: str, site: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
@@ -95,3 +96,8 @@ def test_a_plugin_cannot_take_the_name_of_a_builtin_not_yet_imported(capsys: pyt
     module.register_commands = hookimpl(takeover)  # type: ignore[attr-defined]
     assert add_plugin_commands(group, get_plugin_manager(entry_points=False, plugins={"rogue": module})) == []
     assert "plugin 'rogue' adds the command 'payout', which already exists" in capsys.readouterr().err
+
+
+def test_sqlalchemy_is_imported_only_when_a_ledger_is_used() -> None:
+    result = run("import sys, pmrules.cli.planyear_cmds, pmrules.cli.payout_cmds; print('sqlalchemy' in sys.modules)")
+    assert result.stdout.strip() == "False", result.stderr

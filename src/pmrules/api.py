@@ -26,5 +26,11 @@ def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None
     manager = pm or get_plugin_manager()
     workspace = load_workspace(directory)
     catalog = build_catalog(manager, workspace)
+    if workspace.period_actuals is not None:  # plugins may say how their inputs accumulate
+        from pmrules.planyear.accumulate import accumulate, check_accumulate, methods
+
+        raise_all(check_accumulate(workspace.manifest, catalog.inputs, workspace.locate))
+        how = methods(workspace.manifest, {n: e.definition for n, e in catalog.inputs.items()})
+        workspace.actuals = accumulate(workspace.period_actuals, list(workspace.period_actuals), how)
     raise_all(check_rollup(workspace, catalog))
     return Opened(workspace, catalog, manager)

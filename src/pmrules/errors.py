@@ -74,6 +74,10 @@ class OutputError(PmrulesError):
     """An output that must not or cannot be written: an input, a special file, a full or read-only disk."""
 
 
+class LedgerError(PmrulesError):
+    """A run ledger that cannot be opened or written, or a run it refuses (a locked period)."""
+
+
 class ErrorGroup(PmrulesError):
     """Several problems found at once, so a user fixes a file in one pass."""
 

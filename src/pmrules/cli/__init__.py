@@ -50,8 +50,13 @@ class Builtin(NamedTuple):
 
 BUILTIN_COMMANDS = {
     "audit": Builtin("pmrules.cli.audit_cmds", "Check a workspace with its rule sets before any money moves."),
+    "diff": Builtin("pmrules.cli.planyear_cmds", "Why did a payout change between two runs: employees, then the "
+                    "inputs, KPIs, factors and rows behind it."),
+    "history": Builtin("pmrules.cli.planyear_cmds", "One employee's runs and payments in the ledger, oldest first."),
     "kpis": Builtin("pmrules.cli.catalog_cmds",
                     "List every KPI: built-in, from plugins and (with DIRECTORY) the workspace's own."),
+    "lock": Builtin("pmrules.cli.planyear_cmds",
+                    "Close a period: its committed payments become final and a rerun of it is refused."),
     "new-plugin": Builtin("pmrules.cli.plugin_cmds",
                           "Create pmrules-NAME/ in DIRECTORY (default: here): a plugin package ready to install."),
     "payout": Builtin("pmrules.cli.payout_cmds", "Compute every bonus of a workspace, exact to the cent."),
@@ -59,6 +64,10 @@ BUILTIN_COMMANDS = {
                        "List installed plugins and what each adds (KPIs, inputs, rule sets)."),
     "report": Builtin("pmrules.cli.report_cmds", "Write one self-contained HTML page: strategy, cascade, "
                       "controllability, findings, payouts."),
+    "runs": Builtin("pmrules.cli.planyear_cmds",
+                    "List the runs a workspace's ledger records: id, period, status, total, created, by."),
+    "review": Builtin("pmrules.cli.planyear_cmds",
+                      "Each scorecard for the period and year to date, with RAG and the trend across periods."),
     "rules": Builtin("pmrules.cli.audit_cmds", "List every rule in force with its severity, rule set and source."),
     "schema": Builtin("pmrules.cli.catalog_cmds", "Print the JSON Schema of pmrules.yaml (or of a rule-set file), "
                       "for editors and CI validation."),

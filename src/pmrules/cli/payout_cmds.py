@@ -169,7 +169,14 @@ def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
 @click.option("--explain", "employee", metavar="EMPLOYEE", default=None,
               help="Print the whole trail behind one employee's bonus instead of the payout.")
 @click.option("--skip-audit", is_flag=True, help="Pay even if the audit finds errors (recorded in the output).")
-def payout(directory: Path, fmt: str, output: Path | None, employee: str | None, skip_audit: bool) -> None:
+@click.option("--period", "period_id", metavar="PERIOD", default=None,
+              help="Pay one period of the plan year (`periods:`): year-to-date earned less what the ledger paid before.")
+@click.option("--commit", is_flag=True, help="With --period: record the run in the ledger (see `pmrules runs`).")
+@click.option("--ledger", "ledger_url", metavar="URL", envvar="PMRULES_LEDGER", default=None,
+              help="The ledger's SQLAlchemy URL (or PMRULES_LEDGER); default WORKSPACE/.pmrules/ledger.db.")
+@click.option("--by", metavar="NAME", default=None, help="Who commits the run (default: the OS user).")
+def payout(directory: Path, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,
+           period_id: str | None, commit: bool, ledger_url: str | None, by: str | None) -> None:
     """Compute every bonus of a workspace, exact to the cent.
 
     bonus = base_salary x target_bonus_pct x proration x multiplier, rounded once;
@@ -183,14 +190,42 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         pmrules payout examples/northwind-bank
         pmrules payout examples/northwind-bank --format csv --output bonuses.csv
         pmrules payout examples/northwind-bank --explain E012
+        pmrules payout plan-year --period Q2 --commit --by ana
     """
+    given_ledger = click.get_current_context().get_parameter_source("ledger_url") == click.core.ParameterSource.COMMANDLINE
+    if (commit or by or given_ledger) and period_id is None:
+        raise click.UsageError("--commit, --by and --ledger are about a period's run: add --period PERIOD")
     if registered_formats()[fmt].binary and output is None:
         raise click.UsageError(registered_formats()[fmt].output_hint())
     with Phases() as phase:
         phase(f"reading {directory}")
         opened = open_workspace(directory, plugin_manager())
+        if period_id is not None:
+            from pmrules.cli.planyear_cmds import pay_period_cli
+
+            return pay_period_cli(opened, period_id, fmt, output, employee, skip_audit, commit, ledger_url, by, phase)
         phase(f"auditing {len(opened.workspace.employees):,} employees' plans and scorecards")
         return _pay(opened, fmt, output, employee, skip_audit, phase)
+
+
+def audit_first(opened: Any, skip_audit: bool, output: Path | None, phase: Phases) -> tuple[dict[str, Any], list[Any], list[Path]]:
+    """The audit before money moves: error findings stop here (exit 2) unless skipped."""
+    ws = opened.workspace
+    audit_record: dict[str, Any] = {"skipped": skip_audit}
+    rulesets = resolve_rulesets(ws, opened.catalog)
+    inputs = [*run_inputs(opened), *(Path(r.path) for r in rulesets)]
+    if output is not None:
+        check_output_path(output, inputs)
+    if not skip_audit:
+        audit = run_audit(ws, opened.catalog, rulesets)
+        audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
+        if audit.errors:
+            phase.close()
+            click.echo(render_audit(audit), err=True)
+            click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
+                       "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
+            sys.exit(2)
+    return audit_record, rulesets, inputs
 
 
 def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,

@@ -12,7 +12,9 @@ from pmrules.models.manifest import (
     LineCurve,
     Manifest,
     Objective,
+    PeriodDef,
     Plan,
+    PlanPayout,
     PluginInputDef,
     Pool,
     RollupKind,
@@ -40,6 +42,6 @@ __all__ = [
     "ACTUALS_COLUMNS", "ACTUALS_OPTIONAL", "ACTUALS_REQUIRED", "COLUMN_KINDS", "DataSource", "Formats",
     "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
-    "Manifest", "Objective", "Plan", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
+    "Manifest", "Objective", "PeriodDef", "Plan", "PlanPayout", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
     "ScorecardLine", "Strategy",
 ]

@@ -67,6 +67,7 @@ Direction = Literal["higher", "lower"]
 Perspective = Literal["financial", "customer", "internal", "learning"]
 Discipline = Literal["customer_intimacy", "product_leadership", "operational_excellence"]
 CenterType = Literal["cost", "revenue", "profit", "investment"]
+Accumulation = Literal["sum", "last", "average"]
 
 
 class Model(BaseModel):
@@ -86,6 +87,9 @@ class InputDef(Model):
     )
     unit: Text | None = None
     description: LongText | None = None
+    accumulate: Accumulation | None = Field(
+        default=None, description="how the input adds up across the plan year's periods (`periods:`): sum "
+        "(flows, the default), last (balances at period end) or average (of the periods with a value)")
     signed: bool = Field(
         default=False,
         description="the input may be negative; a `sum` roll-up of it is then reconciled only with `reconcile: exact`",
@@ -256,6 +260,27 @@ class Components(Model):
         return {**named, **(self.model_extra or {})}
 
 
+class PeriodDef(Model):
+    """One period of the plan year (a quarter or a month); both ends count as days of it."""
+
+    id: Id
+    start: dt.date
+    end: dt.date
+
+
+class PlanPayout(Model):
+    """How a plan pays across the plan year: when, how much of the earned bonus, and what a negative true-up does."""
+
+    frequency: Literal["period", "quarter", "year"] = Field(
+        default="period", description="pay at every period, at every quarter's last period, or only at year end")
+    advance_share: Number = Field(
+        default=1, ge=0, le=1, description="share of the year-to-date earned bonus paid before year end, e.g. 0.75")
+    negative_true_up: Literal["carry_forward", "forgive", "recover"] = Field(
+        default="carry_forward",
+        description="when paid so far exceeds what is due: carry_forward (pay 0, net it later), forgive (pay 0, "
+        "write it off), recover (a negative payment)")
+
+
 class Plan(Model):
     id: Id
     components: Components | list[ComponentName] = Field(
@@ -285,6 +310,8 @@ class Plan(Model):
     @classmethod
     def _rating_keys(cls, value: object) -> object:
         return normalise_ratings(value)
+    payout: PlanPayout | None = Field(
+        default=None, description="plan-year payments (needs `periods:`): frequency, advance share, negative true-up")
 
 
 class Rounding(Model):
@@ -360,3 +387,8 @@ class Manifest(Model):
                     "gets its children's; plugins' defaults apply to inputs not named here (docs/workspace.md)",
     )
     data: DataFiles = Field(default_factory=DataFiles)
+    periods: list[PeriodDef] | None = Field(
+        default=None, min_length=1,
+        description="the plan year's periods (quarters or months), contiguous from period_start to period_end")
+    accumulate: dict[Name, Accumulation] = Field(
+        default_factory=dict, description="per input, how it adds up across periods; wins over `inputs` and plugins")

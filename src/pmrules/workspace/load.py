@@ -16,9 +16,12 @@ from pmrules.io.inputs import workspace_file
 from pmrules.io.tables import check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, DataSource, Employee, Manifest
+from pmrules.planyear.accumulate import accumulate, methods
+from pmrules.planyear.periods import check_periods
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
+from pmrules.workspace.period_actuals import read_period_actuals
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
@@ -40,6 +43,8 @@ class Workspace:
     actuals: Actuals
     input_files: list[Path] = field(default_factory=list)
     sources: list[SourceReport] = field(default_factory=list)
+    # With `periods:`: the actuals of each period; `actuals` is then their year-to-date accumulation.
+    period_actuals: dict[str, Actuals] | None = None
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -122,8 +127,13 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
         files.append(employees_path)
     except PmrulesError as exc:
         errors.append(exc)
+    period_actuals = None
     try:
-        if isinstance(data.actuals, DataSource):
+        if manifest.periods:
+            period_actuals = read_period_actuals(read_table(actuals_path, str(actuals_path)),
+                                                 [p.id for p in manifest.periods])
+            actuals = accumulate(period_actuals, list(period_actuals), methods(manifest))
+        elif isinstance(data.actuals, DataSource):
             actuals = _mapped_actuals(actuals_path, data.actuals, manifest, index, employees, reports)
         else:
             table = read_table(actuals_path, str(actuals_path))
@@ -133,8 +143,8 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     except PmrulesError as exc:
         errors.append(exc)
     raise_all(errors)
-    workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports)
-    raise_all(check_structure(workspace))
+    workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports, period_actuals)
+    raise_all([*check_structure(workspace), *check_periods(workspace)])
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 

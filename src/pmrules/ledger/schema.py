@@ -1,0 +1,81 @@
+"""The ledger's tables and the migrations that build them, one schema version at a time.
+
+Money is decimal text (exact on every database); structured records are JSON text. The single row of
+`ledger_meta` holds the schema version, and every write transaction updates it first: that row lock
+serialises writers on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, Text, inspect
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+ledger_meta = Table(
+    "ledger_meta", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schema_version", Integer, nullable=False),
+    Column("writes", Integer, nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(200), nullable=False, index=True),
+    Column("plan_year", String(100), nullable=False),
+    Column("period", String(100), nullable=False),
+    Column("status", String(20), nullable=False),  # committed | superseded
+    Column("created", String(40), nullable=False),  # ISO 8601, UTC
+    Column("created_by", String(200), nullable=False),
+    Column("total", String(60), nullable=False),
+    Column("employees", Integer, nullable=False),
+    Column("inputs", Text, nullable=False),  # JSON: [{path, sha256}] of every input and rule set
+    Column("plugins", Text, nullable=False),  # JSON: [{name, distribution, version}]
+    Column("options", Text, nullable=False),  # JSON
+    Column("audit", Text, nullable=False),  # JSON: the audit summary
+    Column("actuals", Text, nullable=False),  # JSON: {period: [[entity, input, value, "file:line"], ...]}
+    Column("kpis", Text, nullable=False),  # JSON: {owner: {kpi: {"period": v, "ytd": v, "factor": f}}}
+)
+
+payments = Table(
+    "payments", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("employee_id", String(200), primary_key=True),
+    Column("status", String(20), nullable=False),  # paid | unpaid
+    Column("earned", String(60)),  # year-to-date earned bonus
+    Column("due", String(60)),  # what this period owes before the negative true-up policy
+    Column("paid", String(60), nullable=False),  # what this run pays (negative: recovered)
+    Column("forgiven", String(60), nullable=False),
+    Column("carried", String(60), nullable=False),
+    Column("trail", Text, nullable=False),  # JSON: rows, scores, multiplier, days, reasons
+)
+
+locks = Table(
+    "locks", metadata,
+    Column("workspace", String(200), primary_key=True),
+    Column("plan_year", String(100), primary_key=True),
+    Column("period", String(100), primary_key=True),
+    Column("locked_at", String(40), nullable=False),
+    Column("locked_by", String(200), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+)
+
+
+def _v1(connection: Connection) -> None:
+    for table in (ledger_meta, runs, payments, locks):
+        table.create(connection, checkfirst=True)
+    connection.execute(ledger_meta.insert().values(id=1, schema_version=0, writes=0))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1}  # version -> step from version - 1
+
+
+def current_version(connection: Connection) -> int:
+    if not inspect(connection).has_table("ledger_meta"):
+        return 0
+    version = connection.execute(ledger_meta.select().with_only_columns(ledger_meta.c.schema_version)).scalar()
+    return int(version or 0)

@@ -1,0 +1,185 @@
+"""A period's payments: the year-to-date earned bonus, the advance share of it, less what was paid before.
+
+earned = the plan-year bonus on year-to-date actuals, prorated to the days employed so far (the
+employees' employment cut at the period's end, paid for the whole year: days elapsed / days in year);
+target = advance_share x earned, rounded as the plan rounds (the whole earned at year end);
+due = target - (paid - forgiven in the committed runs of earlier periods). A negative due follows the
+plan's `negative_true_up`. Plans paid by quarter or by year owe nothing in the periods between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pmrules.catalog import Catalog
+from pmrules.catalog.values import KpiValues
+from pmrules.errors import InputError
+from pmrules.models import Plan, PlanPayout
+from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal, round_to_quantum
+from pmrules.planyear.periods import employed_through, find_period
+from pmrules.planyear.ytd import period_actuals, periods_through, ytd_actuals
+from pmrules.rational import Fraction
+from pmrules.workspace import Actuals, Workspace
+
+ZERO = Decimal(0)
+DEFAULT_PAYOUT = PlanPayout()
+
+
+@dataclass
+class Payment:
+    employee_id: str
+    plan: str
+    status: str  # paid | unpaid
+    earned: Decimal | None
+    share: Fraction
+    target: Decimal | None
+    paid_before: Decimal
+    forgiven_before: Decimal
+    due: Decimal | None
+    pay: Decimal
+    forgiven: Decimal = ZERO
+    carried: Decimal = ZERO
+    note: str = ""
+
+    @property
+    def net_before(self) -> Decimal:
+        return self.paid_before - self.forgiven_before
+
+
+@dataclass
+class Retro:
+    """An actual of an earlier, already paid period that differs from what its run recorded."""
+
+    period: str
+    entity: str
+    input: str
+    recorded: str | None
+    now: str | None
+    row: str | None
+    run_id: int
+
+
+@dataclass
+class PeriodPayout:
+    period: str
+    index: int
+    final: bool  # the year's last period: the whole earned bonus is due
+    run: PayoutRun  # the year-to-date earned bonuses
+    payments: list[Payment]
+    basis: dict[str, int]  # earlier period -> its committed run id
+    retro: list[Retro] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.pay for p in self.payments), ZERO)
+
+
+def pays_in(payout: PlanPayout, index: int, count: int) -> bool:
+    if index == count - 1 or payout.frequency == "period":
+        return True
+    if payout.frequency == "year":
+        return False
+    return count == 4 or (index + 1) % 3 == 0  # quarter: every quarter, or every third month
+
+
+def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str, int],
+               before: dict[str, tuple[Decimal, Decimal]]) -> PeriodPayout:
+    """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them."""
+    index, period = find_period(ws.manifest, period_id)
+    if ws.manifest.pool is not None:
+        raise InputError("`pool:` and --period do not combine yet: a pool scales a whole year's bonuses, not a "
+                         "period's year-to-date", location=ws.locate("pool"),
+                         hint="pay the year without --period, or remove `pool:`")
+    count = len(ws.manifest.periods or [])
+    final = index == count - 1
+    employees = employed_through(ws.employees, period.end)
+    run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees, actuals=ytd_actuals(ws, catalog, period_id))
+    quantum, mode = Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode
+    plans = ws.organisation.plans
+    zero = ZERO.quantize(quantum)
+    result = []
+    for i in range(len(run)):
+        employee_id = run.table.ids[i].as_py()
+        plan: Plan = plans[run.table.plans[i].as_py()]
+        rules = plan.payout or DEFAULT_PAYOUT
+        paid_before, forgiven_before = before.get(employee_id, (zero, zero))
+        earned = run.bonus_at(i)
+        share = Fraction(1) if final else Fraction(Decimal(str(rules.advance_share)))
+        if earned is None:
+            result.append(Payment(employee_id, plan.id, "unpaid", None, share, None, paid_before, forgiven_before,
+                                  None, zero, zero, zero, note="; ".join(run.groups[int(run.group_of[i])].reasons)))
+            continue
+        payment = Payment(employee_id, plan.id, "paid", earned, share, None, paid_before, forgiven_before, None,
+                          zero, zero, zero)
+        if not pays_in(rules, index, count):
+            payment.note = f"plan {plan.id} pays {'at year end' if rules.frequency == 'year' else 'by quarter'}: " \
+                           "nothing is due this period"
+            result.append(payment)
+            continue
+        payment.target = round_to_quantum(share * Fraction(earned), quantum, mode)
+        payment.due = payment.target - payment.net_before
+        _settle(payment, rules, final)
+        result.append(payment)
+    return PeriodPayout(period_id, index, final, run, result, basis)
+
+
+def _settle(payment: Payment, rules: PlanPayout, final: bool) -> None:
+    due = payment.due
+    assert due is not None
+    if due >= 0:
+        payment.pay = due
+        return
+    owed = -due
+    payment.pay = payment.pay.quantize(owed)
+    if rules.negative_true_up == "recover":
+        payment.pay = due
+        payment.note = f"negative true-up: {owed} recovered"
+    elif rules.negative_true_up == "forgive":
+        payment.forgiven = owed
+        payment.note = f"negative true-up: {owed} forgiven"
+    else:
+        payment.carried = owed
+        payment.note = (f"negative true-up: {owed} carried forward" + (" past year end (not recovered)" if final
+                                                                       else " (netted against later payments)"))
+
+
+def actuals_record(ws: Workspace, period_id: str) -> dict[str, list[list[str]]]:
+    """Every actual of the periods through `period_id`, with its row: what the run was computed from."""
+    record: dict[str, list[list[str]]] = {}
+    for pid in periods_through(ws, period_id):
+        actuals = period_actuals(ws, pid)
+        record[pid] = [[entity, name, str(value), str(actuals.where[(entity, name)])]
+                       for entity, row in sorted(actuals.values.items()) for name, value in sorted(row.items())]
+    return record
+
+
+def find_retro(ws: Workspace, period_id: str, recorded: dict[str, list[list[str]]], run_id: int) -> list[Retro]:
+    """Actuals of earlier periods that changed since `recorded` (the latest committed run's record)."""
+    changes = []
+    for pid in periods_through(ws, period_id)[:-1]:
+        if pid not in recorded:
+            continue
+        was = {(e, n): (v, w) for e, n, v, w in recorded[pid]}
+        actuals: Actuals = period_actuals(ws, pid)
+        now = {(e, n): (str(v), str(actuals.where[(e, n)])) for e, row in actuals.values.items() for n, v in row.items()}
+        for key in sorted(set(was) | set(now)):
+            old, new = was.get(key), now.get(key)
+            if old is None or new is None or Decimal(old[0]) != Decimal(new[0]):
+                changes.append(Retro(pid, key[0], key[1], old and old[0], new and new[0],
+                                     (new or old or (None, None))[1], run_id))
+    return changes
+
+
+def kpi_record(run: PayoutRun, period_values: KpiValues) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per scorecard owner and KPI: the period's value, the year-to-date value and each plan's line factor."""
+    record: dict[str, dict[str, dict[str, Any]]] = {}
+    for (owner, plan), scored in sorted(run.scores.items()):
+        for line in scored.lines:
+            ytd, value = run.values.get(owner, line.kpi), period_values.get(owner, line.kpi)
+            entry = record.setdefault(owner, {}).setdefault(line.kpi, {
+                "period": None if value is None else format_decimal(value),
+                "ytd": None if ytd is None else format_decimal(ytd), "factors": {}})
+            entry["factors"][plan] = None if line.factor is None else format_decimal(line.factor)
+    return record
