@@ -208,14 +208,22 @@ def payout(directory: Path, fmt: str, output: Path | None, employee: str | None,
         return _pay(opened, fmt, output, employee, skip_audit, phase)
 
 
-def audit_first(opened: Any, skip_audit: bool, output: Path | None, phase: Phases) -> tuple[dict[str, Any], list[Any], list[Path]]:
-    """The audit before money moves: error findings stop here (exit 2) unless skipped."""
+def audit_first(opened: Any, skip_audit: bool, output: Path | None, phase: Phases, *, manifest: bool = False,
+                ) -> tuple[dict[str, Any], list[Any], list[Path], Any]:
+    """The audit before money moves: error findings stop here (exit 2) unless skipped.
+
+    Returns the audit record for the output, the rule sets, the input files no output may overwrite,
+    and the audit result (None when skipped). `manifest`: `OUT.manifest.json` is written too, check it first.
+    """
     ws = opened.workspace
     audit_record: dict[str, Any] = {"skipped": skip_audit}
     rulesets = resolve_rulesets(ws, opened.catalog)
     inputs = [*run_inputs(opened), *(Path(r.path) for r in rulesets)]
     if output is not None:
         check_output_path(output, inputs)
+        if manifest:
+            check_output_path(_manifest_path(output), inputs)
+    audit = None
     if not skip_audit:
         audit = run_audit(ws, opened.catalog, rulesets)
         audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
@@ -225,29 +233,15 @@ def audit_first(opened: Any, skip_audit: bool, output: Path | None, phase: Phase
             click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
                        "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
             sys.exit(2)
-    return audit_record, rulesets, inputs
+    return audit_record, rulesets, inputs, audit
 
 
 def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,
          phase: Phases) -> None:
     ws = opened.workspace
-    audit_record: dict[str, Any] = {"skipped": skip_audit}
-    rulesets = resolve_rulesets(ws, opened.catalog)
-    inputs = [*run_inputs(opened), *(Path(r.path) for r in rulesets)]
-    if output is not None:
-        check_output_path(output, inputs)
-        check_output_path(_manifest_path(output), inputs)
-    if not skip_audit:
-        audit = run_audit(ws, opened.catalog, rulesets)
-        audit_record.update({"errors": audit.counts["error"], "warnings": audit.counts["warning"]})
-    if not skip_audit and audit.errors:
-        phase.close()
-        click.echo(render_audit(audit), err=True)
-        click.echo(f"error: the audit found {len(audit.errors)} error(s); nothing was paid "
-                   "(fix them, or pass --skip-audit to pay anyway, which is recorded)", err=True)
-        sys.exit(2)
+    audit_record, rulesets, inputs, audit = audit_first(opened, skip_audit, output, phase, manifest=True)
     # Findings that mean the money itself is probably not what the plan meant are printed here too.
-    money_warnings = [] if skip_audit else [f for f in audit.findings if f.rule in PAYOUT_WARNINGS]
+    money_warnings = [] if audit is None else [f for f in audit.findings if f.rule in PAYOUT_WARNINGS]
     phase(f"paying {len(ws.employees):,} employees")
     run = compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
     if employee is not None:

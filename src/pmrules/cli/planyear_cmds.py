@@ -73,7 +73,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         basis = ledger.committed(m.workspace, m.period, earlier)
         before = ledger.paid_before(list(basis.values()))
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
-    audit_record, rulesets, inputs = audit_first(opened, skip_audit, output, phase)
+    audit_record, rulesets, inputs, _ = audit_first(opened, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
     result = pay_period(ws, opened.catalog, period_id, basis, before)
     if ledger is not None and basis:
