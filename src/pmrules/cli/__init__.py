@@ -75,6 +75,8 @@ BUILTIN_COMMANDS = {
                            "Which inputs move one employee's bonus, and by how much per 1% change."),
     "suggest": Builtin("pmrules.cli.report_cmds",
                        "KPIs from every installed library a centre may be scored on and that feed its parent."),
+    "test": Builtin("pmrules.cli.test_cmds", "Run the plan's scenario tests: change inputs in memory, expect bonuses "
+                    "and findings."),
     "validate": Builtin("pmrules.cli.catalog_cmds",
                         "Load and cross-check a workspace and its rule sets without auditing or paying it."),
     "whatif": Builtin("pmrules.cli.report_cmds",

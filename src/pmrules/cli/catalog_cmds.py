@@ -11,6 +11,7 @@ from pmrules.catalog import Catalog, build_catalog
 from pmrules.cli import cli
 from pmrules.cli.output import check_output_path, emit, format_option, output_option, render_table, run_inputs, to_json
 from pmrules.cli.tables import Table
+from pmrules.errors import InputError
 from pmrules.models import Manifest
 from pmrules.plugins import get_plugin_manager
 from pmrules.safetext import printable
@@ -107,15 +108,24 @@ def plugins(fmt: str) -> None:
 @cli.command()
 @output_option
 @click.option("--rulesets", "of_rulesets", is_flag=True, help="The schema of a rule-set file instead.")
-def schema(output: Path | None, of_rulesets: bool) -> None:
+@click.option("--scenarios", "of_scenarios", is_flag=True, help="The schema of a plan-test file (tests/*.yaml) instead.")
+def schema(output: Path | None, of_rulesets: bool, of_scenarios: bool) -> None:
     """Print the JSON Schema of pmrules.yaml (or of a rule-set file), for editors and CI validation.
 
     \b
         pmrules schema --output pmrules.schema.json
         pmrules schema --rulesets --output ruleset.schema.json
+        pmrules schema --scenarios --output scenarios.schema.json
     """
     from pmrules.rules import ruleset_json_schema
 
+    if of_rulesets and of_scenarios:
+        raise InputError("--rulesets and --scenarios each print one schema", hint="give one of them")
+    if of_scenarios:
+        from pmrules.scenarios import scenario_json_schema
+
+        emit(to_json(scenario_json_schema()), output)
+        return
     document = ruleset_json_schema() if of_rulesets else Manifest.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "pmrules rule set, version 1" if of_rulesets else "pmrules workspace (pmrules.yaml), version 1"
