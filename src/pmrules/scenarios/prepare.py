@@ -122,10 +122,18 @@ def _schema_hint(error: InputError) -> InputError:
 
 
 def prepare(ws: Workspace, catalog: Catalog, sources: Sequence[ScenarioSource],
-            rules: RulesInForce | None) -> list[Prepared]:
-    """Bind every scenario: ids, inputs, rule ids and numbers checked, employees and actuals built."""
+            rules: RulesInForce | None = None) -> list[Prepared]:
+    """Bind every scenario: ids, inputs, rule ids and numbers checked, employees and actuals built.
+
+    `rules` (the workspace's rules in force) are resolved here if a scenario expects findings and none are given.
+    """
     errors: list[PmrulesError] = []
     prepared = []
+    if rules is None and any(sc.expect.findings for source in sources for sc in source.document.scenarios):
+        from pmrules.audit import resolve_rulesets
+        from pmrules.rules import combine_rulesets
+
+        rules = combine_rulesets(resolve_rulesets(ws, catalog))
     for source in sources:
         for i, scenario in enumerate(source.document.scenarios):
             try:
@@ -150,7 +158,9 @@ def _prepare(ws: Workspace, catalog: Catalog, source: ScenarioSource, i: int, sc
     if changed:  # the workspace's own cross-checks, on the changed rows: centres, plans, ratings, managers
         problems = check_structure(dataclasses.replace(ws, employees=table))
         where = locate("employees") if scenario.employees is not None else locate("ratings")
-        raise_all([_after_changes(problem, where) for problem in problems])
+        flat = [e for p in problems for e in (p.errors if isinstance(p, ErrorGroup) else [p])]
+        said = {str(_after_changes(p, where)): _after_changes(p, where) for p in flat}  # wide actuals: once per entity
+        raise_all(list(said.values()))
     actuals, applied = _actuals(ws, catalog, table, scenario, locate)
     expectations = _expectations(ws, table, scenario, locate, rules, errors)
     tolerance = None
@@ -176,8 +186,6 @@ def _prepare(ws: Workspace, catalog: Catalog, source: ScenarioSource, i: int, sc
 
 def _after_changes(problem: PmrulesError, where: Location) -> PmrulesError:
     """A cross-check that failed on the changed rows, said at the scenario (and where the workspace had it)."""
-    if isinstance(problem, ErrorGroup):
-        return ErrorGroup([_after_changes(p, where) for p in problem.errors])
     place = f" ({problem.location})" if problem.location is not None and problem.location.line else ""
     return InputError(f"after this scenario's employee changes: {problem.message}{place}", location=where,
                       hint=problem.hint)
