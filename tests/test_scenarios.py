@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pmrules.cli import cli
+from pmrules.payout import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "northwind-bank"
@@ -307,3 +310,28 @@ def test_schema_of_scenarios() -> None:
     assert {"name", "set", "ratings", "employees", "expect"} <= set(document["$defs"]["Scenario"]["properties"])
     workspace = json.loads(run("schema").stdout)
     assert workspace["title"] == "pmrules workspace (pmrules.yaml), version 1"
+
+
+# -- property: a scenario pays exactly what `whatif` pays with the same changes ----------------------
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(units=st.integers(min_value=0, max_value=600), late=st.decimals(min_value=-50, max_value=50, places=1))
+def test_a_scenario_pays_what_whatif_pays(small: Path, units: int, late: object) -> None:
+    from pmrules.api import open_workspace
+    from pmrules.scenarios import prepare, read_scenario_files, run_scenario, scenario_paths
+    from pmrules.whatif import parse_change, what_if
+
+    path = write(small, f"""\
+scenarios:
+  - name: p
+    set: {{ops.units_out: {units}, ops.late_days: "{late}%"}}
+    expect:
+      total: "0"
+""")
+    opened = open_workspace(small)
+    ws, catalog = opened.workspace, opened.catalog
+    [prepared] = prepare(ws, catalog, read_scenario_files(path.parent, scenario_paths(path.parent, path)))
+    result = run_scenario(ws, catalog, prepared, Period.of(ws.manifest))
+    expected = what_if(ws, catalog, [parse_change(f"ops.units_out={units}"), parse_change(f"ops.late_days={late}%")])
+    assert [p.bonus for p in result.run.employees] == [p.bonus for p in expected.scenario.employees]
+    assert result.run.total == expected.total_after
+    assert result.checks[0].passed == (expected.total_after == 0)

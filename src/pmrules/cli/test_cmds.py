@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pmrules.api import open_workspace
+from pmrules.api import Opened, open_workspace
 from pmrules.cli import cli
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
 from pmrules.cli.output import format_option, render_table, run_inputs, to_json
@@ -18,7 +18,7 @@ from pmrules.cli.payout_cmds import render_explanation
 from pmrules.cli.tables import Table
 from pmrules.errors import InputError
 from pmrules.io.atomic import check_output_path, write_atomic
-from pmrules.payout import Period
+from pmrules.payout import Period, compute_payouts
 from pmrules.safetext import printable, printable_data
 from pmrules.scenarios import (
     BASELINE_NAME,
@@ -125,14 +125,15 @@ def test_cmd(directory: Path, target: Path | None, select: tuple[str, ...], fmt:
     sys.exit(0 if all(r.passed for r in results) else 1)
 
 
-def _init(opened: Any, folder: Path, force: bool, directory: Path) -> None:
+def _init(opened: Opened, folder: Path, force: bool, directory: Path) -> None:
+    """tests/baseline.yaml from today's payout and audit; never replaces a file without --force."""
     from pmrules.audit import run_audit
 
     ws, catalog = opened.workspace, opened.catalog
     path = folder / BASELINE_NAME if folder.suffix.lower() not in (".yaml", ".yml") else folder
     if (path.exists() or path.is_symlink()) and not force:
         raise InputError(f"{path} exists already", hint="pass --force to replace it with today's results")
-    run = run_scenario_free(ws, catalog)
+    run = compute_payouts(ws, catalog, Period.of(ws.manifest), ws.employees)
     audit = run_audit(ws, catalog)
     text = baseline_text(run, audit, f"pmrules test {directory} --init")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,12 +141,6 @@ def _init(opened: Any, folder: Path, force: bool, directory: Path) -> None:
     write_atomic(path, text.encode("utf-8"))
     click.echo(printable(f"pinned {len(run)} bonus(es), total {ws.manifest.currency} {run.total:,}, and "
                          f"{len(audit.findings)} finding(s) in {path}"), err=True)
-
-
-def run_scenario_free(ws: Any, catalog: Any) -> Any:
-    from pmrules.payout import compute_payouts
-
-    return compute_payouts(ws, catalog, Period.of(ws.manifest), ws.employees)
 
 
 def _document(results: list[ScenarioResult], total: int, seconds: float) -> dict[str, Any]:
