@@ -38,7 +38,11 @@ def scenario_employees(ws: Workspace, scenario: Scenario, locate: Locate, errors
                 rows[employee_id] = _changed(rows[employee_id], change, locate, path, errors)
     for employee_id, rating in scenario.ratings.items():
         path = ("ratings", employee_id)
-        if _known(employee_id, rows, known, locate(*path), "ratings", errors):
+        given = changes.change.get(employee_id) if changes is not None else None
+        if given is not None and "individual_rating" in given.model_fields_set:
+            errors.append(InputError(f"ratings.{employee_id}: the rating is also set in employees.change",
+                                     location=locate(*path), hint="give it once: in ratings or in employees.change"))
+        elif _known(employee_id, rows, known, locate(*path), "ratings", errors):
             touched.setdefault(employee_id, path)
             try:
                 rows[employee_id] = _checked(rows[employee_id].model_copy(
