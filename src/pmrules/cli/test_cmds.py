@@ -185,12 +185,13 @@ def _render(results: list[ScenarioResult], total: int, seconds: float) -> str:
             continue
         s = r.scenario
         failed = Table(title=f"FAILED: {s.name} ({s.location})")
-        for column in ("check", "of", "expected", "actual", "difference", "where", "why"):
+        notes = any(c.note for c in r.failures)
+        for column in ("check", "of", "expected", "actual", "difference", "where", *(("why",) if notes else ())):
             failed.add_column(column, overflow="fold", justify="right" if column == "difference" else "left")
         for c in r.failures:
             e = c.expectation
             failed.add_row(e.kind.replace("_", " "), e.subject, expected_text(e), c.actual, _difference(c),
-                           str(e.location), c.note or "")
+                           str(e.location), *((c.note or "",) if notes else ()))
         text += render_table(failed, width=200)
         moved = [c.expectation.subject for c in r.failures if c.expectation.kind == "bonus"]
         if moved:
