@@ -335,3 +335,17 @@ scenarios:
     assert [p.bonus for p in result.run.employees] == [p.bonus for p in expected.scenario.employees]
     assert result.run.total == expected.total_after
     assert result.checks[0].passed == (expected.total_after == 0)
+
+
+GOLDEN = sorted(p for p in (Path(__file__).parent / "workspaces").iterdir() if (p / "pmrules.yaml").is_file())
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_init_then_test_passes_on_every_golden_workspace(golden: Path, tmp_path: Path) -> None:
+    """Whatever the plan's shape (pool, roll-up, levels, plan year, unpaid people, findings), --init pins it exactly."""
+    ws = tmp_path / golden.name
+    shutil.copytree(golden, ws, ignore=shutil.ignore_patterns("tests"))
+    pinned = run("test", str(ws), "--init")
+    assert pinned.exit_code == 0, pinned.output
+    result = run("test", str(ws))
+    assert result.exit_code == 0, result.output
