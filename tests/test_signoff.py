@@ -131,6 +131,8 @@ def test_export_of_an_unapproved_run_is_refused_and_writes_nothing(kind: str, wo
             "run 1 (Q1) is reviewed (reviewed by lee at ")
     assert not payroll.exists() and list(tmp_path.glob(".payroll.csv.*")) == []
     refused(pmrules("export", ws, "1", "--again", url=url), "--again needs --comment WHY")
+    refused(pmrules("export", ws, "1", "--output", str(workspace / "employees.csv"), url=url),
+            "would overwrite the input file")
     assert signoff_states(workspace, url) == [(1, "committed", "reviewed")]
 
 
@@ -360,3 +362,17 @@ def test_signoff_follows_its_model(actions: list[tuple[str, str]], four_eyes: bo
                 assert len(events) == accepted and state_of(events) == state
         finally:
             ledger.close()
+
+
+def test_payroll_currency_comes_from_the_payment_then_the_run_then_the_workspace() -> None:
+    from pmrules.ledger.payroll import currency_of, payroll_rows, to_csv
+
+    run = {"id": 7, "period": "Q1", "plan_year": "FY2026", "options": "{}"}
+    assert currency_of({"employee_id": "A", "trail": "{}"}, run, "USD") == "USD"
+    assert currency_of({"employee_id": "A", "trail": "{}"}, {**run, "options": '{"currency": "CHF"}'}, "USD") == "CHF"
+    assert currency_of({"employee_id": "A", "trail": '{"currency": "GBP"}'}, run, "USD") == "GBP"
+    assert currency_of({"employee_id": "A", "currency": "EUR", "trail": '{"currency": "GBP"}'}, run, "USD") == "EUR"
+    payments = [{"employee_id": "=HYPERLINK(1)", "paid": "10.50", "currency": "EUR", "trail": "{}"},
+                {"employee_id": "B", "paid": "0.00", "trail": "{}"}, {"employee_id": "C", "paid": "-2", "trail": "{}"}]
+    rows = payroll_rows(run, payments, "USD", None)
+    assert to_csv(rows).decode() == (f"{HEADER}\n'=HYPERLINK(1),10.50,EUR,Q1,,,FY2026,7\nC,-2,USD,Q1,,,FY2026,7\n")
