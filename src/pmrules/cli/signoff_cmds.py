@@ -133,7 +133,7 @@ def reject(directory: Path, run_id: int, by: str | None, comment: str, fmt: str,
               help="csv: employee, amount, currency, pay_period, period_start, period_end, plan_year, run.")
 @click.option("--output", "-o", type=OUTPUT_PATH, default=None,
               help="The payroll file (written to a temp file, then renamed); default stdout.")
-@AS_OPTION
+@click.option("--as", "by", metavar="NAME", default=None, help="Who exports (default: the OS user); recorded.")
 @click.option("--again", is_flag=True, help="Write the payroll file of a paid run again (needs --comment; recorded).")
 @click.option("--comment", metavar="TEXT", default=None, help="Why (recorded; required with --again).")
 @LEDGER_OPTION
@@ -146,6 +146,9 @@ def export(directory: Path, run_id: int, fmt: str, output: Path | None, by: str 
     approved is refused (exit 2), and a paid one unless --again (recorded with the reason).
 
     \b
+        pmrules payout plan-year --period Q1 --commit --by ana     (run 3, a draft)
+        pmrules signoff plan-year 3 --step reviewed --as lee
+        pmrules approve plan-year 3 --as kim
         pmrules export plan-year 3 --output payroll-Q1.csv --as cy
         pmrules export plan-year 3 --output payroll-Q1.csv --again --comment "payroll lost the file"
     """
