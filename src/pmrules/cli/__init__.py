@@ -49,9 +49,13 @@ class Builtin(NamedTuple):
 
 
 BUILTIN_COMMANDS = {
+    "approve": Builtin("pmrules.cli.signoff_cmds", "Approve a reviewed run for payroll; an approved run is final "
+                       "(its period is not committed again)."),
     "audit": Builtin("pmrules.cli.audit_cmds", "Check a workspace with its rule sets before any money moves."),
     "diff": Builtin("pmrules.cli.planyear_cmds", "Why did a payout change between two runs: employees, then the "
                     "inputs, KPIs, factors and rows behind it."),
+    "export": Builtin("pmrules.cli.signoff_cmds", "Write the payroll file of an approved run and mark the run paid, "
+                      "in one ledger transaction."),
     "history": Builtin("pmrules.cli.planyear_cmds", "One employee's runs and payments in the ledger, oldest first."),
     "kpis": Builtin("pmrules.cli.catalog_cmds",
                     "List every KPI: built-in, from plugins and (with DIRECTORY) the workspace's own."),
@@ -65,12 +69,16 @@ BUILTIN_COMMANDS = {
     "report": Builtin("pmrules.cli.report_cmds", "Write one self-contained HTML page: strategy, cascade, "
                       "controllability, findings, payouts."),
     "runs": Builtin("pmrules.cli.planyear_cmds",
-                    "List the runs a workspace's ledger records: id, period, status, total, created, by."),
+                    "List the runs a workspace's ledger records: id, period, status, sign-off, total, created, by."),
+    "reject": Builtin("pmrules.cli.signoff_cmds", "Send a reviewed or approved run back to draft, with the reason; "
+                      "its period may then be committed again."),
     "review": Builtin("pmrules.cli.planyear_cmds",
                       "Each scorecard for the period and year to date, with RAG and the trend across periods."),
     "rules": Builtin("pmrules.cli.audit_cmds", "List every rule in force with its severity, rule set and source."),
     "schema": Builtin("pmrules.cli.catalog_cmds", "Print the JSON Schema of pmrules.yaml (or of a rule-set file), "
                       "for editors and CI validation."),
+    "signoff": Builtin("pmrules.cli.signoff_cmds",
+                       "Sign off a committed run: draft -> reviewed -> approved (then `export` pays it)."),
     "sensitivity": Builtin("pmrules.cli.report_cmds",
                            "Which inputs move one employee's bonus, and by how much per 1% change."),
     "suggest": Builtin("pmrules.cli.report_cmds",

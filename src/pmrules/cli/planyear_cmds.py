@@ -70,6 +70,8 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         lock = ledger.locks(m.workspace, m.period).get(period_id)
         if lock is not None:
             raise locked_error(period_id, lock)
+        if commit:
+            ledger.check_not_final(m.workspace, m.period, period_id)
         basis = ledger.committed(m.workspace, m.period, earlier)
         before = ledger.paid_before(list(basis.values()))
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
@@ -226,28 +228,41 @@ def _opened_manifest(directory: Path) -> Any:
 
 @cli.command()
 @click.argument("directory", type=WORKSPACE_DIR)
+@click.option("--run", "run_id", metavar="RUN", type=int, default=None, help="Show this run's sign-off trail.")
 @FORMAT_OPTION
 @LEDGER_OPTION
-def runs(directory: Path, fmt: str, ledger_url: str | None) -> None:
-    """List the runs a workspace's ledger records: id, period, status, total, created, by.
+def runs(directory: Path, run_id: int | None, fmt: str, ledger_url: str | None) -> None:
+    """List the runs a workspace's ledger records: id, period, status, sign-off, total, created, by.
 
     \b
         pmrules runs plan-year
+        pmrules runs plan-year --run 3          (who reviewed, approved, rejected, exported it, when and why)
         pmrules runs plan-year --format json --ledger postgresql+psycopg://pay@db/ledger
     """
+    from pmrules.ledger.signoff import describe, state_of
+
     ws = _opened_manifest(directory)
     ledger = _ledger(ws.root, ledger_url, create=False)
     records = [] if ledger is None else ledger.runs(ws.manifest.workspace)
     locks = {} if ledger is None else ledger.locks(ws.manifest.workspace, ws.manifest.period)
+    events = {} if ledger is None else ledger.signoffs([r["id"] for r in records])
+    if run_id is not None:
+        from pmrules.cli.signoff_cmds import render_signoffs
+
+        render_signoffs(ws.manifest.workspace, run_id, records, events.get(run_id, []), fmt)
+        return
     rows = [{"id": r["id"], "plan_year": r["plan_year"], "period": r["period"],
              "status": r["status"] + (" (locked)" if locks.get(r["period"], {}).get("run_id") == r["id"] else ""),
+             "signoff": state_of(events.get(r["id"], [])) if r["status"] == "committed" else "",
              "total": r["total"], "employees": r["employees"], "created": r["created"], "by": r["created_by"]}
             for r in records]
     if fmt == "json":
+        for row in rows:
+            row["signed"] = describe(events.get(row["id"], []))
         click.echo(to_json({"runs": rows, "locks": list(locks.values())}), nl=False)
         return
     table = Table(title=f"Runs of {ws.manifest.workspace}")
-    for column in ("id", "plan_year", "period", "status", "total", "employees", "created", "by"):
+    for column in ("id", "plan_year", "period", "status", "signoff", "total", "employees", "created", "by"):
         table.add_column(column, justify="right" if column in ("id", "total", "employees") else "left")
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))

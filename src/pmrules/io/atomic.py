@@ -10,14 +10,14 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pmrules.errors import Location, OutputError
 from pmrules.io.outputs import check_output_path
 
-__all__ = ["check_output_path", "write_atomic", "write_atomic_many"]
+__all__ = ["check_output_path", "staged", "write_atomic", "write_atomic_many"]
 
 T = TypeVar("T")
 
@@ -43,6 +43,23 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]]) -> None:
         for temp, _ in temps:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def staged(target: Path, data: bytes) -> Iterator[None]:
+    """Write `data` to a temp file beside `target`, run the body, then rename; if anything fails, no file changes.
+
+    For an output that must be written before something else is recorded (a payroll file before its run is
+    marked paid): the body records, the rename is the last step, and a failing body leaves the old file.
+    """
+    temp = _write_temp(target, data)
+    try:
+        yield
+        _io(target, os.replace, temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
         raise
 
 

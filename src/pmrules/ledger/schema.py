@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, Text, inspect
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -65,13 +65,30 @@ locks = Table(
 )
 
 
+# Version 2: sign-off. Append-only: a run's sign-off state is its latest event (none: draft; rejected: draft).
+signoffs = Table(
+    "signoffs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("step", String(20), nullable=False),  # reviewed | approved | rejected | paid
+    Column("at", String(40), nullable=False),  # ISO 8601, UTC
+    Column("by", String(200), nullable=False),
+    Column("comment", Text),
+    Column("detail", Text, nullable=False),  # JSON: the state it left, four_eyes in force, the export's file
+)
+
+
 def _v1(connection: Connection) -> None:
     for table in (ledger_meta, runs, payments, locks):
         table.create(connection, checkfirst=True)
     connection.execute(ledger_meta.insert().values(id=1, schema_version=0, writes=0))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1}  # version -> step from version - 1
+def _v2(connection: Connection) -> None:
+    signoffs.create(connection, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}  # version -> step from version - 1
 
 
 def current_version(connection: Connection) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from pmrules.errors import LedgerError
+from pmrules.ledger import signoff
 from pmrules.ledger.schema import MIGRATIONS, SCHEMA_VERSION, current_version, ledger_meta, locks, payments, runs
 
 LEDGER_ENV = "PMRULES_LEDGER"
@@ -159,6 +160,16 @@ class Ledger:
             return {row.period: dict(row._mapping) for row in connection.execute(
                 select(locks).where(locks.c.workspace == workspace, locks.c.plan_year == plan_year))}
 
+    def signoffs(self, run_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each run's sign-off events, oldest first (see ledger/signoff.py)."""
+        with self._read() as connection:
+            return signoff.events_of(connection, run_ids)
+
+    def check_not_final(self, workspace: str, plan_year: str, period: str) -> None:
+        """Refuse, before any work, a commit that would supersede an approved or paid run."""
+        with self._read() as connection:
+            _check_not_final(connection, workspace, plan_year, period)
+
     def history(self, workspace: str, employee_id: str) -> list[dict[str, Any]]:
         query = (select(runs.c.id, runs.c.plan_year, runs.c.period, runs.c.status, runs.c.created, runs.c.created_by,
                         payments.c.status.label("payment_status"), payments.c.earned, payments.c.due, payments.c.paid,
@@ -182,6 +193,7 @@ class Ledger:
                                                           locks.c.period == record.period)).first()
             if lock is not None:
                 raise locked_error(record.period, dict(lock._mapping))
+            _check_not_final(connection, record.workspace, record.plan_year, record.period)
             later = _committed(connection, record.workspace, record.plan_year, later_periods)
             if later:
                 period, run_id = next(iter(later.items()))
@@ -226,6 +238,15 @@ class Ledger:
                       "locked_by": by, "run_id": committed[period]}
             connection.execute(locks.insert().values(**record))
             return record
+
+
+def _check_not_final(connection: Connection, workspace: str, plan_year: str, period: str) -> None:
+    current = _committed(connection, workspace, plan_year, [period])
+    if current:
+        run_id = current[period]
+        error = signoff.final_error(run_id, period, signoff.events_of(connection, [run_id]).get(run_id, []))
+        if error is not None:
+            raise error
 
 
 def locked_error(period: str, lock: dict[str, Any]) -> LedgerError:

@@ -22,6 +22,7 @@ from pmrules.models.manifest import (
     Rounding,
     Scorecard,
     ScorecardLine,
+    SignOff,
     Strategy,
 )
 from pmrules.models.sources import DataSource, Formats
@@ -43,5 +44,5 @@ __all__ = [
     "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
     "Manifest", "Objective", "PeriodDef", "Plan", "PlanPayout", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
-    "ScorecardLine", "Strategy",
+    "ScorecardLine", "SignOff", "Strategy",
 ]

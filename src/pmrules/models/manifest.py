@@ -351,6 +351,14 @@ RollupSpec = Annotated[
 ]
 
 
+class SignOff(Model):
+    """Who may sign off a committed run (docs/signoff.md)."""
+
+    four_eyes: bool = Field(
+        default=True, description="true (default): the preparer of a run neither reviews nor approves it, and its "
+        "reviewer does not approve it; false allows it (each such step is recorded and warned)")
+
+
 class DataFiles(Model):
     """Each a path (version 1) or a mapped source (an export as it comes, see docs/workspace.md)."""
 
@@ -392,3 +400,5 @@ class Manifest(Model):
         description="the plan year's periods (quarters or months), contiguous from period_start to period_end")
     accumulate: dict[Name, Accumulation] = Field(
         default_factory=dict, description="per input, how it adds up across periods; wins over `inputs` and plugins")
+    signoff: SignOff | None = Field(
+        default=None, description="sign-off of committed plan-year runs (needs `periods:`): four_eyes")

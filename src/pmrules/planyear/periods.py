@@ -32,6 +32,10 @@ def check_periods(ws: Workspace) -> list[PmrulesError]:
                 errors.append(InputError(f"plan {excerpt(plan.id)}: `payout:` has no effect without `periods:`",
                                          location=ws.locate("plans", i, "payout"),
                                          hint="declare the plan year's periods, or remove the plan's `payout:`"))
+        if m.signoff is not None:
+            errors.append(InputError("`signoff:` has no effect: the workspace declares no `periods:` (only committed "
+                                     "plan-year runs are signed off)", location=ws.locate("signoff"),
+                                     hint="declare the plan year's periods, or remove `signoff:`"))
         return errors
     seen: set[str] = set()
     expected = m.period_start
