@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +52,19 @@ class Manual:
     raw: KpiValues | None
 
 
-def manual_changes(ws: Workspace, catalog: Catalog, run: PayoutRun) -> Manual | None:
-    """None for a workspace without adjustments (nothing extra in its explanations)."""
+def manual_changes(ws: Workspace, catalog: Catalog, run: PayoutRun,
+                   through: Collection[str] | None = None) -> Manual | None:
+    """None for a workspace without adjustments (nothing extra in its explanations).
+
+    `through`: a plan-year period's payout shows only the adjustments of the periods through it.
+    """
     if not ws.adjustments:
         return None
     raw = raw_kpi_values(ws, catalog, run.values.values) if run.actuals_are_workspace else None
-    return Manual(adjustments_by_input(ws), raw)
+    found = adjustments_by_input(ws)
+    if through is not None:
+        found = {k: kept for k, v in found.items() if (kept := [a for a in v if a.period in through])}
+    return Manual(found, raw)
 
 
 def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str,
@@ -135,7 +143,8 @@ def override_record(override: ManualOverride, computed: Any) -> dict[str, Any]:
             "from": override.where, "computed": _num(computed), "text": override.describe()}
 
 
-def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -> dict[str, Any]:
+def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str, *,
+            through: Collection[str] | None = None) -> dict[str, Any]:
     found = [p for p in run.employees if p.employee.employee_id == employee_id]
     if not found:
         ids = [p.employee.employee_id for p in run.employees]
@@ -150,7 +159,7 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
     curve = curve_of(plan)
     components = []
     budget = [MAX_TRAIL_KPIS]
-    manual = manual_changes(ws, catalog, run)
+    manual = manual_changes(ws, catalog, run, through)
     group = run.groups[int(run.group_of[index])]
     for component in [*(c for c in COMPONENTS if c in names), *(c for c in names if c not in COMPONENTS)]:
         record: dict[str, Any] = {"component": component, "weight": _num(weights.get(component)),
