@@ -34,8 +34,8 @@ def raw_kpi_values(ws: Workspace, catalog: Catalog, requests: Iterable[tuple[str
 
 def adjustment_record(a: Adjustment) -> dict[str, object]:
     """One adjustment as --explain, JSON and the report show it."""
-    return {"entity": a.entity, "input": a.input, "raw": None if a.raw is None else str(a.raw),
-            "adjusted": str(a.adjusted), "how": a.how, "change": f"{a.change:+}", "period": a.period,
+    return {"entity": a.entity, "input": a.input, "raw": None if a.raw is None else f"{a.raw:f}",
+            "adjusted": f"{a.adjusted:f}", "how": a.how, "change": f"{a.change:+f}", "period": a.period,
             "reason": a.reason, "approved_by": a.approved_by, "from": str(a.where)}
 
 

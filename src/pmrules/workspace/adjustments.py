@@ -49,8 +49,8 @@ class Adjustment:
     def how(self) -> str:
         """`+1200`, `-0.35` or `= 2.10`: what the row does, as written."""
         if self.delta is not None:
-            return f"{self.delta:+}"
-        return f"= {self.value}"
+            return f"{self.delta:+f}"
+        return f"= {self.value:f}"
 
     @property
     def change(self) -> Decimal:

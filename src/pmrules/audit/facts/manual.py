@@ -61,7 +61,7 @@ def adjustment_facts(ws: Workspace, catalog: Catalog) -> Iterator[tuple[dict[str
             "entity_kind": kind, "center": center, "center_type": center_type, "input": a.input,
             "category": category, "uncontrolled_categories": missing, "controlled": not missing,
             "how": "delta" if a.delta is not None else "value",
-            "raw": None if a.raw is None else str(a.raw), "adjusted": str(a.adjusted), "change": str(a.change),
+            "raw": None if a.raw is None else f"{a.raw:f}", "adjusted": f"{a.adjusted:f}", "change": f"{a.change:+f}",
             "period": a.period, **_justified(a.reason, a.approved_by),
             "self_approved": bool(approver) and approver in _people(ws, a.entity, center),
         }, a.where
