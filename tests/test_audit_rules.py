@@ -342,6 +342,10 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         overridden(approved_by="  "),
         overridden(),
     ),
+    "manual-changes.override-above-target": (
+        overridden(factor=1.5),  # the plan's curve pays 1.0 at target
+        overridden(factor=1.0),
+    ),
     "manual-changes.override-self-approved": (
         overridden(approved_by="E1"),  # corp's manager
         overridden(approved_by="Board"),

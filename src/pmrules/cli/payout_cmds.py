@@ -137,6 +137,8 @@ def _input_source(item: dict[str, Any]) -> str:
 
 def _factor(line: dict[str, Any], trail: dict[str, Any]) -> str:
     """The line factor, with the plan's rounding of it shown when the plan rounds line factors."""
+    if "override" in line:  # set by hand: the next line says by whom, why, and what the curve gave
+        return f"{line['factor']} (overridden)"
     if "factor_exact" not in line:
         return str(line["factor"])
     step = trail.get("line_factor_rounding") or {}

@@ -69,6 +69,7 @@ def adjustment_facts(ws: Workspace, catalog: Catalog) -> Iterator[tuple[dict[str
 
 def override_facts(ws: Workspace, catalog: Catalog) -> Iterator[tuple[dict[str, Any], Location]]:
     """One fact per item of `overrides:`, in manifest order."""
+    targets = [p.curve.target for p in ws.manifest.plans]
     for i, o in enumerate(ws.manifest.overrides):
         kind, center = _home(ws, o.owner)
         approver = o.approved_by.strip().casefold()
@@ -76,6 +77,7 @@ def override_facts(ws: Workspace, catalog: Catalog) -> Iterator[tuple[dict[str, 
             "id": f"{o.owner} / {o.target}", "owner": o.owner, "owner_kind": kind, "center": center,
             "target": o.target, "overrides": "line" if o.kpi is not None else "component",
             "kpi": o.kpi, "component": o.component, "value": float(o.value), "is_zero": o.value == 0,
+            "above_target": bool(targets) and o.value > max(targets),
             **_justified(o.reason, o.approved_by),
             "self_approved": bool(approver) and approver in _people(ws, o.owner, center),
         }, ws.locate("overrides", i)

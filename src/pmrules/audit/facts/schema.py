@@ -138,6 +138,7 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("str", "the KPI or the component replaced"), "overrides": ("str", "line | component"),
         "kpi": ("str", "the line's KPI (line overrides)"), "component": ("str", "the component (component overrides)"),
         "value": ("number", "the factor or score set by hand"), "is_zero": ("bool", "the override sets 0"),
+        "above_target": ("bool", "the value is above every plan's target factor (an override that raises pay)"),
         "reason": ("str", "why (absent if empty)"), "approved_by": ("str", "who approved it (absent if empty)"),
         "has_reason": ("bool", "a reason is given"), "has_approver": ("bool", "an approver is given"),
         "self_approved": ("bool", "approved by the owner employee, or by the owner centre's manager (id or name)"),
