@@ -163,6 +163,10 @@ def test_an_adjusted_child_rolls_up_into_its_parent(tmp_path: Path, pm: Any) -> 
     assert opened.workspace.raw_actuals.get("bay", "revenue") == Decimal("6000000")  # type: ignore[union-attr]
     changed = {(r["owner"], r["kpi"]) for r in json.loads(run("kpis", str(ws), "--format", "json").stdout)["adjusted_values"]}
     assert ("south", "operating_margin") in changed and ("bay", "operating_margin") in changed
+    south_manager = next(e for e in opened.workspace.employees if e.center == "south")
+    text = run("payout", str(ws), "--explain", south_manager.employee_id).stdout
+    assert re.search(r"rolled up: sum of bay = 5750000 \(.*actuals\.csv:3; adjusted: raw 6000000 -> 5750000 "
+                     r"\(-250000\) approved by CFO: Intercompany sale eliminated \(.*adjustments\.csv:2\)\)", text), text
 
 
 def test_a_plan_year_adjustment_changes_its_period_and_the_year_to_date(tmp_path: Path, pm: Any) -> None:

@@ -128,7 +128,9 @@ def _input_source(item: dict[str, Any]) -> str:
     """Where an input's value came from: its actuals line, the children it was rolled up from, or why there is none."""
     rolled = item.get("rolled_up")
     if rolled:
-        parts = ", ".join(f"{c['entity']} = {c['value']} ({c['from'] or 'rolled up'})" for c in rolled["children"])
+        parts = ", ".join(f"{c['entity']} = {c['value']} ({c['from'] or 'rolled up'}"
+                          + "".join(f"; {_adjusted(a)}" for a in c.get("adjustments", [])) + ")"
+                          for c in rolled["children"])
         return f"rolled up: {rolled['kind']} of {parts}"
     if item.get("why_missing"):
         return f"no value: {item['why_missing']}"

@@ -67,6 +67,15 @@ def manual_changes(ws: Workspace, catalog: Catalog, run: PayoutRun,
     return Manual(found, raw)
 
 
+def _mark_adjusted(record: dict[str, Any], manual: Manual, owner: str, name: str) -> None:
+    """The input's own adjustments, and those of the children a rolled-up value was made from."""
+    if manual.adjusted.get((owner, name)):
+        record["adjustments"] = [adjustment_record(a) for a in manual.adjusted[(owner, name)]]
+    for child in record.get("rolled_up", {}).get("children", []):
+        if manual.adjusted.get((child["entity"], name)):
+            child["adjustments"] = [adjustment_record(a) for a in manual.adjusted[(child["entity"], name)]]
+
+
 def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str,
               budget: list[int] | None = None, manual: Manual | None = None) -> dict[str, Any]:
     """A KPI value for an owner with the formula, each input's value and where it was read."""
@@ -88,9 +97,8 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
                                       "value": None if value is None else str(value),
                                       "from": None if where is None else str(where)}
             record.update(rolled_up_trail(run.actuals, owner, name))
-            adjusted = manual.adjusted.get((owner, name)) if manual is not None else None
-            if adjusted:
-                record["adjustments"] = [adjustment_record(a) for a in adjusted]
+            if manual is not None:
+                _mark_adjusted(record, manual, owner, name)
             inputs.append(record)
         else:
             refs.append(kpi_trail(ws, catalog, run, owner, name, budget, manual))
