@@ -25,7 +25,7 @@ from pmrules.testing import minimal_manifest, write_workspace
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN_RULESETS = sorted((REPO / "rulesets").glob("*.yaml"))
 LOCAL_RULESET = REPO / "examples" / "northwind-bank" / "rulesets" / "local.yaml"
-LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|local\.yaml):\d+$")
+LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|adjustments\.csv|local\.yaml):\d+$")
 
 MANAGER = {"employee_id": "E1", "name": "Ada Boss", "center": "corp", "plan": "staff",
            "base_salary": "200000.00", "target_bonus_pct": "0.20", "individual_rating": None}
@@ -127,6 +127,26 @@ def reconciled(region: dict[str, str], branches: dict[str, dict[str, str]], roll
         changes={"rulesets": rulesets, "rollup": rollup or {"revenue": "sum"}, "inputs": inputs or {}},
         centers=[child("south", "profit"), *(child(b, "profit", "south") for b in branches)],
         actuals={"south": region, **branches}, files={"rulesets/committee.yaml": OWN_SHARE_ON} if own_share else {})
+
+
+ADJUSTMENTS_HEADER = "entity,input,delta,value,reason,approved_by\n"
+
+
+def adjusted(row: str, center_type: str = "profit") -> Case:
+    """A child centre `ops` of corp (managed by E2, Eve Ops) with an actual, and one row of adjustments.csv."""
+    return Case(changes={"rulesets": ["manual-changes"]},
+                centers=[{**child("ops", center_type), "manager": "E2"}],
+                employees=[{**employee("E2", "ops"), "name": "Eve Ops"}],
+                actuals={"ops": {"revenue": "1000", "operating_costs": "800", "invested_capital": "5000"}},
+                files={"adjustments.csv": ADJUSTMENTS_HEADER + row + "\n"})
+
+
+def overridden(**fields: Any) -> Case:
+    """corp's retention line overridden; `fields` replace the sound override's."""
+    override = {"owner": "corp", "kpi": "retention_rate", "factor": 0, "reason": "Data breach",
+                "approved_by": "Compensation Committee", **fields}
+    return Case(changes={"rulesets": ["manual-changes"],
+                         "overrides": [{k: v for k, v in override.items() if v is not None}]})
 
 
 SEVEN = ["retention_rate", "csat", "nps", "churn_rate", "roi", "operating_margin", "revenue_growth"]
@@ -297,6 +317,39 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
         plan(components={"corporate": 0.25, "unit": 0.75}, combine="multiply"),  # weights silently unused
         plan(components=["corporate", "unit"], combine="multiply"),  # a plain list: nothing to ignore
     ),
+    # --- manual changes (issue 14): adjustments.csv and `overrides:` are justified and approved by others
+    "manual-changes.adjustment-no-reason": (
+        adjusted("ops,operating_costs,-50,,,CFO"),
+        adjusted("ops,operating_costs,-50,,Restructuring cost moved to corporate,CFO"),
+    ),
+    "manual-changes.adjustment-no-approver": (
+        adjusted("ops,operating_costs,-50,,Restructuring cost moved to corporate, "),
+        adjusted("ops,operating_costs,-50,,Restructuring cost moved to corporate,CFO"),
+    ),
+    "manual-changes.adjustment-self-approved": (
+        adjusted("ops,revenue,,1100,Late invoice booked,Eve Ops"),  # the centre's manager, by name
+        adjusted("ops,revenue,,1100,Late invoice booked,E1"),  # the manager's manager
+    ),
+    "manual-changes.adjustment-uncontrollable": (
+        adjusted("ops,invested_capital,-500,,Idle plant written off,CFO"),  # a profit centre's capital
+        adjusted("ops,invested_capital,-500,,Idle plant written off,CFO", center_type="investment"),
+    ),
+    "manual-changes.override-no-reason": (
+        overridden(reason=None),
+        overridden(),
+    ),
+    "manual-changes.override-no-approver": (
+        overridden(approved_by="  "),
+        overridden(),
+    ),
+    "manual-changes.override-above-target": (
+        overridden(factor=1.5),  # the plan's curve pays 1.0 at target
+        overridden(factor=1.0),
+    ),
+    "manual-changes.override-self-approved": (
+        overridden(approved_by="E1"),  # corp's manager
+        overridden(approved_by="Board"),
+    ),
     # --- the example's local rule set (examples/northwind-bank/rulesets/local.yaml)
     "northwind.branch-needs-activity-kpi": (
         Case(centers=[child("north", "profit"), child("harbor", "profit", "north")],
@@ -333,7 +386,7 @@ def rule_ids(path: Path) -> list[str]:
 def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
     ids = [i for path in [*BUILTIN_RULESETS, LOCAL_RULESET] for i in rule_ids(path)]
     assert len(ids) == len(set(ids))
-    assert len(BUILTIN_RULESETS) == 5
+    assert len(BUILTIN_RULESETS) == 6
     assert set(RULE_CASES) == set(ids)
     for rule_id, cases in RULE_CASES.items():
         assert len(cases) == 2 and all(isinstance(c, Case) for c in cases), rule_id

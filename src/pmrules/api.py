@@ -12,6 +12,7 @@ from pmrules.errors import raise_all
 from pmrules.plugins import get_plugin_manager
 from pmrules.rollup import check_rollup
 from pmrules.workspace import Workspace, load_workspace
+from pmrules.workspace.adjustments import adjust_workspace
 
 
 @dataclass
@@ -26,11 +27,14 @@ def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None
     manager = pm or get_plugin_manager()
     workspace = load_workspace(directory)
     catalog = build_catalog(manager, workspace)
+    adjust_workspace(workspace, catalog.inputs)  # adjustments.csv, before any KPI, roll-up or accumulation
     if workspace.period_actuals is not None:  # plugins may say how their inputs accumulate
         from pmrules.planyear.accumulate import accumulate, check_accumulate, methods
 
         raise_all(check_accumulate(workspace.manifest, catalog.inputs, workspace.locate))
         how = methods(workspace.manifest, {n: e.definition for n, e in catalog.inputs.items()})
         workspace.actuals = accumulate(workspace.period_actuals, list(workspace.period_actuals), how)
+        if workspace.raw_period_actuals is not None:
+            workspace.raw_actuals = accumulate(workspace.raw_period_actuals, list(workspace.raw_period_actuals), how)
     raise_all(check_rollup(workspace, catalog))
     return Opened(workspace, catalog, manager)

@@ -13,6 +13,7 @@ from pmrules.cli.output import check_output_path, emit, format_option, output_op
 from pmrules.cli.tables import Table
 from pmrules.errors import InputError
 from pmrules.models import Manifest
+from pmrules.payout.adjusted import changed_kpis
 from pmrules.plugins import get_plugin_manager
 from pmrules.safetext import printable
 from pmrules.sources.report import SourceReport
@@ -59,8 +60,10 @@ def kpis(directory: Path | None, fmt: str, output: Path | None) -> None:
         check_output_path(output, inputs)
     catalog = opened.catalog if opened is not None else build_catalog(get_plugin_manager())
     records = kpi_records(catalog)
+    # With adjustments.csv: the scorecard KPI values they changed, raw beside adjusted (nothing otherwise).
+    changed = changed_kpis(opened.workspace, catalog) if opened is not None else []
     if fmt == "json":
-        emit(to_json({"kpis": records}), output, inputs)
+        emit(to_json({"kpis": records, **({"adjusted_values": changed} if changed else {})}), output, inputs)
         return
     table = Table(title=f"{len(records)} KPIs", show_lines=False)
     for column in ("id", "formula", "categories", "scorable by", "source"):
@@ -69,7 +72,15 @@ def kpis(directory: Path | None, fmt: str, output: Path | None) -> None:
         source = str(r["source"]) + (f" (replaces {r['replaces']})" if "replaces" in r else "")
         table.add_row(str(r["id"]), str(r["formula"]), ", ".join(r["categories"]),  # type: ignore[arg-type]
                       ", ".join(r["scorable_by"]), source)  # type: ignore[arg-type]
-    emit(render_table(table), output, inputs)
+    text = render_table(table)
+    if changed:
+        values = Table(title=f"{len(changed)} KPI value(s) changed by adjustments.csv", show_lines=False)
+        for column in ("owner", "KPI", "adjusted", "raw"):
+            values.add_column(column, overflow="fold")
+        for row in changed:
+            values.add_row(str(row["owner"]), str(row["kpi"]), str(row["adjusted"]), str(row["raw"]))
+        text += render_table(values)
+    emit(text, output, inputs)
 
 
 @cli.command()

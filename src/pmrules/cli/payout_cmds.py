@@ -76,6 +76,8 @@ def render_explanation(trail: dict[str, Any]) -> str:
         weight = f" (weight {comp['weight']})" if comp["weight"] is not None else ""
         lines.append(f"\n{comp['component']}{weight}: {comp['source'] or 'no score'} "
                      f"-> score {comp['score']}")
+        if "override" in comp:
+            lines.append(f"  score {_overridden(comp['override'])}")
         for line in comp.get("lines", []):
             bp = line["breakpoints"] or {}
             shared = f"  (a shared measure: the KPI of {line['measure_of']})" if "measure_of" in line else ""
@@ -89,8 +91,11 @@ def render_explanation(trail: dict[str, Any]) -> str:
                 marks += f" (own factors {own['threshold']} / {own['target']} / {own['maximum']})"
             if "curve_below" in line:
                 marks += f", {line['curve_below']} below"
-            lines.append(f"      value {line['value']}; {line['direction']} is better; {marks} -> {line['segment']}, "
+            raw = f" (raw {line['value_raw']} before adjustments)" if "value_raw" in line else ""
+            lines.append(f"      value {line['value']}{raw}; {line['direction']} is better; {marks} -> {line['segment']}, "
                          f"factor {_factor(line, trail)}; weight {line['weight']} x factor = {line['weighted']}")
+            if "override" in line:
+                lines.append(f"      factor {_overridden(line['override'])}")
             if "problem" in line:
                 lines.append(f"      PROBLEM: {line['problem']}")
     lines.append(f"\ncombined ({trail['combine']}): {trail['combined']}")
@@ -123,7 +128,9 @@ def _input_source(item: dict[str, Any]) -> str:
     """Where an input's value came from: its actuals line, the children it was rolled up from, or why there is none."""
     rolled = item.get("rolled_up")
     if rolled:
-        parts = ", ".join(f"{c['entity']} = {c['value']} ({c['from'] or 'rolled up'})" for c in rolled["children"])
+        parts = ", ".join(f"{c['entity']} = {c['value']} ({c['from'] or 'rolled up'}"
+                          + "".join(f"; {_adjusted(a)}" for a in c.get("adjustments", [])) + ")"
+                          for c in rolled["children"])
         return f"rolled up: {rolled['kind']} of {parts}"
     if item.get("why_missing"):
         return f"no value: {item['why_missing']}"
@@ -132,6 +139,8 @@ def _input_source(item: dict[str, Any]) -> str:
 
 def _factor(line: dict[str, Any], trail: dict[str, Any]) -> str:
     """The line factor, with the plan's rounding of it shown when the plan rounds line factors."""
+    if "override" in line:  # set by hand: the next line says by whom, why, and what the curve gave
+        return f"{line['factor']} (overridden)"
     if "factor_exact" not in line:
         return str(line["factor"])
     step = trail.get("line_factor_rounding") or {}
@@ -153,8 +162,23 @@ def _rounding_lines(trail: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _overridden(record: dict[str, Any]) -> str:
+    """`overridden to 0 by X: reason (pmrules.yaml:LINE); the formula gave 1.5`."""
+    computed = record.get("computed")
+    return record["text"] + (f"; the formula gave {computed}" if computed is not None else "; the formula gave none")
+
+
+def _adjusted(a: dict[str, Any]) -> str:
+    period = f" in {a['period']}" if a.get("period") else ""
+    return (f"adjusted{period}: raw {a['raw'] if a['raw'] is not None else '(none)'} -> {a['adjusted']} ({a['how']}) "
+            f"approved by {a['approved_by'] or '(nobody)'}: {a['reason'] or '(no reason)'} ({a['from']})")
+
+
 def _input_lines(line: dict[str, Any], indent: str) -> list[str]:
-    out = [f"{indent}{i['input']} = {i['value']} ({_input_source(i)})" for i in line["inputs"]]
+    out = []
+    for i in line["inputs"]:
+        out.append(f"{indent}{i['input']} = {i['value']} ({_input_source(i)})")
+        out.extend(f"{indent}  {_adjusted(a)}" for a in i.get("adjustments", []))
     for ref in line.get("kpis", []):
         out.append(f"{indent}{ref['kpi']} = {ref['value']}  [{ref['formula']}]")
         out.extend(_input_lines(ref, indent + "  "))

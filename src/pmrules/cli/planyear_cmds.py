@@ -21,7 +21,7 @@ from pmrules.errors import InputError
 from pmrules.io.run_manifest import sha256
 from pmrules.planyear.pay import PeriodPayout, actuals_record, find_retro, kpi_record, pay_period
 from pmrules.planyear.periods import find_period
-from pmrules.planyear.ytd import period_kpis
+from pmrules.planyear.ytd import period_kpis, periods_through
 from pmrules.safetext import printable, printable_data
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -89,7 +89,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         click.echo(printable(f"warning: no committed run for {', '.join(missing)}: nothing is recorded as paid "
                              "for it, so this period pays the whole year-to-date advance"), err=True)
     if employee is not None:
-        trail = explain(ws, opened.catalog, result.run, employee)
+        trail = explain(ws, opened.catalog, result.run, employee, through=periods_through(ws, period_id))
         trail["plan_year"] = plan_year_trail(result, employee, period_values, ledger, m.workspace)
         text = to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)) + \
             render_plan_year(printable_data(trail["plan_year"]))

@@ -25,6 +25,7 @@ from pmrules.models.manifest import (
     SignOff,
     Strategy,
 )
+from pmrules.models.manual import Override
 from pmrules.models.sources import DataSource, Formats
 from pmrules.models.tables import (
     ACTUALS_COLUMNS,
@@ -43,6 +44,7 @@ __all__ = [
     "ACTUALS_COLUMNS", "ACTUALS_OPTIONAL", "ACTUALS_REQUIRED", "COLUMN_KINDS", "DataSource", "Formats",
     "EMPLOYEE_COLUMNS", "EMPLOYEE_EXTENSIONS", "EMPLOYEE_OPTIONAL", "EMPLOYEE_REQUIRED", "MAX_TARGET_BONUS_PCT",
     "Center", "Components", "Curve", "CurvePoint", "DataFiles", "Employee", "Gate", "InputDef", "KpiDef", "LineCurve",
-    "Manifest", "Objective", "PeriodDef", "Plan", "PlanPayout", "PluginInputDef", "Pool", "RollupKind", "RollupRule", "Rounding", "Scorecard",
+    "Manifest", "Objective", "Override", "PeriodDef", "Plan", "PlanPayout", "PluginInputDef", "Pool",
+    "RollupKind", "RollupRule", "Rounding", "Scorecard",
     "ScorecardLine", "SignOff", "Strategy",
 ]

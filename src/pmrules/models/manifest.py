@@ -33,6 +33,7 @@ from pmrules.models.limits import (
     check_quantum,
     parse_decimal,
 )
+from pmrules.models.manual import Override
 from pmrules.models.plan_options import (
     BonusRounding,
     ComponentName,
@@ -364,6 +365,9 @@ class DataFiles(Model):
 
     employees: str | DataSource = "employees.csv"
     actuals: str | DataSource = "actuals.csv"
+    adjustments: str | None = Field(
+        default=None, description="metric adjustments (entity, input, delta or value, reason, approved_by, period); "
+                                  "without this key `adjustments.csv` is read when the workspace has one")
 
 
 class Manifest(Model):
@@ -395,6 +399,10 @@ class Manifest(Model):
                     "gets its children's; plugins' defaults apply to inputs not named here (docs/workspace.md)",
     )
     data: DataFiles = Field(default_factory=DataFiles)
+    overrides: list[Override] = Field(
+        default_factory=list,
+        description="measure overrides: a scorecard line's factor or a component's score set by hand, with a reason "
+                    "and an approver (docs/workspace.md)")
     periods: list[PeriodDef] | None = Field(
         default=None, min_length=1,
         description="the plan year's periods (quarters or months), contiguous from period_start to period_end")

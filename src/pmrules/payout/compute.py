@@ -11,7 +11,7 @@ computation rounded once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -37,6 +37,7 @@ from pmrules.rollup import roll_up
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.employees import EmployeeTable
 from pmrules.workspace.levels import measured_owner, nearest_at_level
+from pmrules.workspace.overrides import ManualOverride, index_overrides
 
 COMPONENTS = ("corporate", "unit", "individual")
 
@@ -68,6 +69,8 @@ class Group:
     form: CombineForm | None = None  # set for plans beyond version 1 (a formula or rounding steps)
     rounded: list[RoundingRecord] = field(default_factory=list)  # every rounding step taken, in order
     score_gates: list[ScoreGateResult] = field(default_factory=list)
+    # component -> (its override, the score its scorecard gave or None): `overrides:` in pmrules.yaml
+    overridden: dict[str, tuple[ManualOverride, Fraction | None]] = field(default_factory=dict)
 
     @cached_property
     def combined(self) -> Fraction | None:
@@ -171,6 +174,7 @@ class PayoutRun:
     exact_rows: int = 0
     pool: PoolResult | None = None
     plan_rounding: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # plans rounding bonuses themselves
+    actuals_are_workspace: bool = False  # paid on the workspace's own (adjusted) actuals, not a what-if or a YTD
 
     def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
         """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
@@ -231,14 +235,19 @@ class PayoutRun:
 
 
 def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
-                    actuals: Actuals | None = None, progress: Callable[[int], None] | None = None) -> PayoutRun:
+                    actuals: Actuals | None = None, progress: Callable[[int], None] | None = None,
+                    manual: bool = True) -> PayoutRun:
     """Pay `employees` for `period` under the workspace's plans; `actuals` replace the workspace's (what-if).
 
     The period and the employees are arguments, not read from the workspace, so a caller can pay another
     period or another employee table (a subset, effective-dated segments) without copying the workspace.
+    `manual=False` pays as if there were no metric adjustments and no overrides (what the formula alone pays).
     """
     m = ws.manifest
     table = employees
+    own_actuals = actuals is None
+    if not manual and actuals is None and ws.raw_actuals is not None:
+        actuals = ws.raw_actuals
     actuals = roll_up(ws, catalog, ws.actuals if actuals is None else actuals)
     org = ws.organisation
     cards, plans, root = org.scorecards, org.plans, org.root
@@ -251,6 +260,10 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
                  if g.owner in owners and g.kpi in catalog.kpis}  # type: ignore[misc]
     values = evaluate_kpis(catalog, actuals, sorted(requests))
     directions = {k: e.definition.direction for k, e in catalog.kpis.items()}
+    overrides = index_overrides(ws, enabled=manual)
+    line_overrides: dict[str, dict[str, ManualOverride]] = {}
+    for (owner, kpi), override in overrides.lines.items():
+        line_overrides.setdefault(owner, {})[kpi] = override
     scores: dict[tuple[str, str], ScoreResult] = {}
 
     by_curve: dict[tuple[str, tuple[float, float, float], tuple[str, str] | None], ScoreResult] = {}
@@ -265,7 +278,8 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
             curve_key = (owner, (plan.curve.threshold, plan.curve.target, plan.curve.maximum),
                          None if step is None else (step.quantum, step.mode))
             if curve_key not in by_curve:
-                by_curve[curve_key] = score_card(cards[owner], plan, values, directions, measured[owner])
+                by_curve[curve_key] = score_card(cards[owner], plan, values, directions, measured[owner],
+                                                 line_overrides.get(owner))
             scores[key] = by_curve[curve_key]
         return scores[key]
 
@@ -279,7 +293,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
         return nearest_at_level(org, center, level)
 
     groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner,
-                           forms.get(plan))
+                           forms.get(plan), overrides.components)
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
@@ -293,7 +307,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     unit, m.rounding.mode, exact_rows, pool, plan_rounding)
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
@@ -332,7 +346,8 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
                  score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
                  shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None],
-                 form: CombineForm | None = None) -> Group:
+                 form: CombineForm | None = None,
+                 overridden: Mapping[tuple[str, str], ManualOverride] | None = None) -> Group:
     """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre."""
     weights = component_weights(plan)
     names = component_names(plan)
@@ -341,18 +356,20 @@ def _score_group(plan: Plan, center: str, individual: str | None, root: str,
         base = Group(plan, center, None, weights=weights, form=form)
         for component in names:
             if component in ("corporate", "unit"):
-                _score_component(base, component, root if component == "corporate" else center, plan, score)
+                _score_component(base, component, root if component == "corporate" else center, plan, score,
+                                 overridden)
             elif component != "individual":  # a level: the nearest ancestor-or-self at it
                 owner = level_owner(center, component)
                 if owner is None:
                     base.reasons.append(f"{component} component: no centre at level '{component}' above '{center}'")
                     base.scores[component] = None
                 else:
-                    _score_component(base, component, owner, plan, score)
+                    _score_component(base, component, owner, plan, score, overridden)
         base.reasons.extend(g.problem for g in gates if g.problem)
         shared[(plan.id, center)] = base
     group = Group(plan, center, individual, reasons=list(base.reasons), scores=dict(base.scores),
-                  score_sources=dict(base.score_sources), weights=weights, form=form, rounded=list(base.rounded))
+                  score_sources=dict(base.score_sources), weights=weights, form=form, rounded=list(base.rounded),
+                  overridden=dict(base.overridden))
     if "individual" in names:
         if individual is not None and individual.startswith("card:"):
             _score_component(group, "individual", individual.split(":", 1)[1], plan, score)
@@ -388,8 +405,15 @@ def _score_gate(gate: Gate, group: Group) -> ScoreGateResult:
 
 
 def _score_component(group: Group, component: str, owner: str, plan: Plan,
-                     score: Callable[[str, Plan], ScoreResult | None]) -> None:
+                     score: Callable[[str, Plan], ScoreResult | None],
+                     overridden: Mapping[tuple[str, str], ManualOverride] | None = None) -> None:
     scored = score(owner, plan)
+    override = overridden.get((owner, component)) if overridden else None
+    if override is not None:  # as written: no rounding step, and the scorecard's problems do not stop it
+        group.scores[component] = override.value
+        group.score_sources[component] = f"scorecard of {owner}"
+        group.overridden[component] = (override, None if scored is None else scored.score)
+        return
     if scored is None:
         group.reasons.append(f"{component} component: '{owner}' has no scorecard")
         group.scores[component] = None

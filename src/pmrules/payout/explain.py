@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from pmrules.catalog import Catalog
+from pmrules.catalog.values import KpiValues
 from pmrules.errors import InputError, did_you_mean
 from pmrules.models.plan_options import component_names, component_weights
+from pmrules.payout.adjusted import adjustment_record, adjustments_by_input, raw_kpi_values
 from pmrules.payout.compute import COMPONENTS, PayoutRun
 from pmrules.payout.exact import exact, format_decimal, fraction_text
 from pmrules.payout.records import rounding_record
 from pmrules.payout.scores import ScoreResult, curve_of
 from pmrules.rollup import RolledActuals
 from pmrules.workspace import Actuals, Workspace
+from pmrules.workspace.adjustments import Adjustment
+from pmrules.workspace.overrides import ManualOverride
 
 
 def _num(value: Any) -> str | None:
@@ -38,8 +44,40 @@ def rolled_up_trail(actuals: Actuals, owner: str, name: str) -> dict[str, Any]:
 MAX_TRAIL_KPIS = 10_000  # KPI steps in one explanation: KPIs read by several KPIs are shown each time
 
 
+@dataclass
+class Manual:
+    """The manual changes an explanation shows: adjusted inputs, and KPI values before adjustments."""
+
+    adjusted: dict[tuple[str, str], list[Adjustment]]
+    raw: KpiValues | None
+
+
+def manual_changes(ws: Workspace, catalog: Catalog, run: PayoutRun,
+                   through: Collection[str] | None = None) -> Manual | None:
+    """None for a workspace without adjustments (nothing extra in its explanations).
+
+    `through`: a plan-year period's payout shows only the adjustments of the periods through it.
+    """
+    if not ws.adjustments:
+        return None
+    raw = raw_kpi_values(ws, catalog, run.values.values) if run.actuals_are_workspace else None
+    found = adjustments_by_input(ws)
+    if through is not None:
+        found = {k: kept for k, v in found.items() if (kept := [a for a in v if a.period in through])}
+    return Manual(found, raw)
+
+
+def _mark_adjusted(record: dict[str, Any], manual: Manual, owner: str, name: str) -> None:
+    """The input's own adjustments, and those of the children a rolled-up value was made from."""
+    if manual.adjusted.get((owner, name)):
+        record["adjustments"] = [adjustment_record(a) for a in manual.adjusted[(owner, name)]]
+    for child in record.get("rolled_up", {}).get("children", []):
+        if manual.adjusted.get((child["entity"], name)):
+            child["adjustments"] = [adjustment_record(a) for a in manual.adjusted[(child["entity"], name)]]
+
+
 def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: str,
-              budget: list[int] | None = None) -> dict[str, Any]:
+              budget: list[int] | None = None, manual: Manual | None = None) -> dict[str, Any]:
     """A KPI value for an owner with the formula, each input's value and where it was read."""
     budget = [MAX_TRAIL_KPIS] if budget is None else budget
     budget[0] -= 1
@@ -55,28 +93,34 @@ def kpi_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, owner: str, kpi: 
         if name in catalog.inputs:
             value = run.actuals.get(owner, name)
             where = run.actuals.where.get((owner, name))
-            record = {"input": name, "category": catalog.input_category(name),
-                      "value": None if value is None else str(value), "from": None if where is None else str(where)}
+            record: dict[str, Any] = {"input": name, "category": catalog.input_category(name),
+                                      "value": None if value is None else str(value),
+                                      "from": None if where is None else str(where)}
             record.update(rolled_up_trail(run.actuals, owner, name))
+            if manual is not None:
+                _mark_adjusted(record, manual, owner, name)
             inputs.append(record)
         else:
-            refs.append(kpi_trail(ws, catalog, run, owner, name, budget))
+            refs.append(kpi_trail(ws, catalog, run, owner, name, budget, manual))
     value = run.values.get(owner, kpi)
     trail: dict[str, Any] = {"kpi": kpi, "owner": owner, "formula": entry.definition.formula, "source": entry.source,
                              "inputs": inputs, "value": _num(value),
                              "value_exact": None if value is None else fraction_text(value)}
     if refs:
         trail["kpis"] = refs
+    raw = None if manual is None or manual.raw is None else manual.raw.get(owner, kpi)
+    if raw is not None and raw != value:
+        trail["value_raw"] = _num(raw)  # before metric adjustments
     if (owner, kpi) in run.values.problems:
         trail["problem"] = run.values.problems[(owner, kpi)]
     return trail
 
 
 def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: ScoreResult,
-                     budget: list[int]) -> list[dict[str, Any]]:
+                     budget: list[int], manual: Manual | None) -> list[dict[str, Any]]:
     lines = []
     for line in scored.lines:
-        record = kpi_trail(ws, catalog, run, line.measured or scored.owner, line.kpi, budget)
+        record = kpi_trail(ws, catalog, run, line.measured or scored.owner, line.kpi, budget, manual)
         if line.measured:
             record["measure_of"] = line.measured  # a shared measure: another centre's KPI
         if line.points is not None:
@@ -95,11 +139,20 @@ def _scorecard_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, scored: Sc
             record["factor_exact"] = _num(line.unrounded)
         if line.problem:
             record["problem"] = line.problem
+        if line.override is not None:
+            record["override"] = override_record(line.override, line.computed)
         lines.append(record)
     return lines
 
 
-def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -> dict[str, Any]:
+def override_record(override: ManualOverride, computed: Any) -> dict[str, Any]:
+    """A replaced factor or score: what it was set to, by whom, why, where; and what the formula gave."""
+    return {"value": override.text, "approved_by": override.approved_by, "reason": override.reason,
+            "from": override.where, "computed": _num(computed), "text": override.describe()}
+
+
+def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str, *,
+            through: Collection[str] | None = None) -> dict[str, Any]:
     found = [p for p in run.employees if p.employee.employee_id == employee_id]
     if not found:
         ids = [p.employee.employee_id for p in run.employees]
@@ -114,6 +167,8 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
     curve = curve_of(plan)
     components = []
     budget = [MAX_TRAIL_KPIS]
+    manual = manual_changes(ws, catalog, run, through)
+    group = run.groups[int(run.group_of[index])]
     for component in [*(c for c in COMPONENTS if c in names), *(c for c in names if c not in COMPONENTS)]:
         record: dict[str, Any] = {"component": component, "weight": _num(weights.get(component)),
                                   "source": p.score_sources.get(component), "score": _num(p.scores.get(component))}
@@ -122,7 +177,9 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str) -
         owner = owners.get(component) or source.removeprefix("scorecard of ")
         scored = run.scores.get((owner, plan.id))
         if scored is not None and p.score_sources.get(component, "").startswith("scorecard"):
-            record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget)
+            record["lines"] = _scorecard_trail(ws, catalog, run, scored, budget, manual)
+        if component in group.overridden:
+            record["override"] = override_record(*group.overridden[component])
         components.append(record)
     first, last = run.period.clip(e.start_date, e.end_date)
     quantum, mode = run.rounding_of(plan)

@@ -19,6 +19,7 @@ from pmrules.payout.curve import (
 from pmrules.payout.exact import exact
 from pmrules.payout.rounding import round_fraction
 from pmrules.rational import Fraction
+from pmrules.workspace.overrides import ManualOverride
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class LineResult:
     own_factors: Breakpoints | None = None  # the line's own factors at threshold, target, maximum
     below: Fraction | None = None  # the line's own factor below threshold (when it sets one)
     unrounded: Fraction | None = None  # the factor before the plan's line_factor rounding step, if it rounds
+    override: ManualOverride | None = None  # `overrides:` replaced the factor (the KPI value stays the real one)
+    computed: Fraction | None = None  # with an override: the factor the curve gave (None if it could not)
 
 
 @dataclass
@@ -76,10 +79,13 @@ def _line_points(line: ScorecardLine) -> tuple[Point, ...] | None:
 
 
 def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mapping[str, str],
-               measured: Sequence[str] | None = None) -> ScoreResult:
+               measured: Sequence[str] | None = None,
+               overrides: Mapping[str, ManualOverride] | None = None) -> ScoreResult:
     """sum of weight x line factor through the line's own curve or the plan's; any unscorable line is a problem.
 
     `measured[j]` is the centre whose KPI line j measures (a shared measure), by default the card's owner.
+    `overrides` (by KPI) replace a line's factor as written: no rounding step applies to it, and a line
+    whose KPI cannot be computed is scorable once overridden.
     """
     result = ScoreResult(card.owner, plan.id)
     curve = curve_of(plan)
@@ -109,6 +115,12 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
             if not _ordered(breakpoints, direction):
                 problem = problem or (f"KPI '{line.kpi}' on the scorecard of '{card.owner}' has breakpoints not "
                                       f"ordered for direction {direction}")
+        override = overrides.get(line.kpi) if overrides else None
+        if override is not None and (problem is not None or value is None):
+            total += weight * override.value
+            result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, override.value, "override",
+                                           None, shared, points, override=override))
+            continue
         if problem is not None or value is None:
             result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, None, None, problem,
                                            shared, points))
@@ -128,10 +140,13 @@ def score_card(card: Scorecard, plan: Plan, values: KpiValues, directions: Mappi
         unrounded = None
         if step is not None:
             unrounded, factor = factor, round_fraction(factor, step.quantum, step.mode)
+        computed = None
+        if override is not None:
+            computed, factor, unrounded = factor, override.value, None
         total += weight * factor
         result.lines.append(LineResult(line.kpi, weight, value, breakpoints, direction, factor, segment, None,
                                        shared, points, None if own is None or points is not None else factors,
-                                       None if own is None else below, unrounded))
+                                       None if own is None else below, unrounded, override, computed))
     if not result.problems:
         result.score = total
     return result

@@ -13,10 +13,13 @@ from decimal import Decimal
 from pmrules.audit import run_audit
 from pmrules.audit.run import AuditResult, Finding
 from pmrules.catalog import CONTROLS, FINANCIAL_CATEGORIES, Catalog
+from pmrules.catalog.values import KpiValues
 from pmrules.models import Center, ScorecardLine
 from pmrules.payout import PayoutRun, Period, compute_payouts
+from pmrules.payout.adjusted import raw_kpi_values
 from pmrules.payout.exact import exact
 from pmrules.rational import Fraction
+from pmrules.report.manual import ManualSection, manual_section
 from pmrules.report.reconcile import EmployeeRow, reconciliation
 from pmrules.workspace import Workspace
 from pmrules.workspace.levels import measured_owner
@@ -43,6 +46,7 @@ class LineView:
     supports_anchor: str | None
     problem: str | None
     measured: str | None = None  # the centre whose KPI a shared-measure line reads
+    raw: Fraction | None = None  # the value before metric adjustments, when they changed it
 
 
 @dataclass
@@ -78,6 +82,7 @@ class ReportData:
     bonuses_by_plan: dict[str, list[Decimal]]
     bonuses_by_center: dict[str, list[Decimal]]
     rows: list[EmployeeRow] = field(default_factory=list)
+    manual: ManualSection | None = None  # adjustments and overrides (and, later, discretion); None if there are none
 
 
 def attainment(value: Fraction | None, threshold: Fraction | None, target: Fraction | None, direction: str) -> str:
@@ -135,9 +140,10 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
         return None
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
+    raw = raw_kpi_values(ws, catalog, run.values.values)
     for card in m.scorecards:
         views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports),
-                            measured_owner(ws, card.owner, line) or card.owner)
+                            measured_owner(ws, card.owner, line) or card.owner, raw)
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
@@ -155,11 +161,12 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     return ReportData(ws, catalog, run, audit, root, nodes, order, dict(by_objective),
                       controllability_matrix(catalog, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},
-                      {c: by_center[c] for c in order if c in by_center}, reconciliation(run))
+                      {c: by_center[c] for c in order if c in by_center}, reconciliation(run),
+                      manual_section(ws, catalog, run))
 
 
 def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
-               supports_anchor: str | None, measured: str) -> LineView:
+               supports_anchor: str | None, measured: str, raw: KpiValues | None = None) -> LineView:
     entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(measured, line.kpi)
@@ -171,7 +178,14 @@ def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: Score
     return LineView(line_anchor(owner, j), owner, line.kpi, entry.definition.name if entry else line.kpi,
                     exact(line.weight), value, threshold, target, maximum, direction,
                     attainment(value, threshold, target, direction), line.supports, supports_anchor,
-                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None)
+                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None,
+                    _raw_beside(raw, measured, line.kpi, value))
+
+
+def _raw_beside(raw: KpiValues | None, owner: str, kpi: str, value: Fraction | None) -> Fraction | None:
+    """The value before adjustments, only where they changed it."""
+    before = None if raw is None else raw.get(owner, kpi)
+    return before if before is not None and before != value else None
 
 
 def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],

@@ -10,6 +10,7 @@ from pmrules.catalog import FINANCIAL_CATEGORIES
 from pmrules.payout import format_decimal
 from pmrules.rational import Fraction
 from pmrules.report.assets import CSS, JS
+from pmrules.report.manual import render_manual
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.reconcile import MAX_ROWS, EmployeeRow
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
@@ -42,6 +43,7 @@ def render_page(data: ReportData) -> str:
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{esc(title)} · pmrules report</title><style>{CSS}</style></head><body>",
         _header(data, title), "<main>", _strategy(data), _cascade(data), _matrix(data), _findings(data),
+        *([render_manual(data.manual, esc, m.currency)] if data.manual is not None else []),
         _payouts(data), "</main>", f"<script>{JS}</script></body></html>\n",
     ]
     return "\n".join(parts)
@@ -115,6 +117,8 @@ def _line(view: LineView) -> str:
     arrow = "↓" if view.direction == "lower" else "↑"
     problem = f" <span class=red>{esc(view.problem)}</span>" if view.problem else ""
     shared = f" <small>of {esc(view.measured)}</small>" if view.measured else ""
+    if view.raw is not None:  # a metric adjustment changed it: the raw value beside the adjusted one
+        shared += f" <small>adjusted; raw {esc(num(view.raw))}</small>"
     return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b>{shared} <i>{esc(num(view.value))}</i>'
             f" <small>w {esc(num(view.weight))} {arrow} {esc(marks)}</small> {supports}{problem}</li>")
 
@@ -296,7 +300,7 @@ def _measures(row: EmployeeRow) -> str:
     for m in row.measures:
         of = f" <span class=muted>of {esc(m.measured)}</span>" if m.measured != m.owner else ""
         items.append(f"<li><span class=muted>{esc(m.component)}</span> {esc(m.kpi)}{of} {esc(num(m.result))} → "
-                     f"{esc(pct(m.factor))} × {esc(num(m.weight))}</li>")
+                     f"{esc(pct(m.factor))}{' (overridden)' if m.overridden else ''} × {esc(num(m.weight))}</li>")
     return f"<ul class=ms>{''.join(items)}</ul>" if items else "<span class=muted>–</span>"
 
 

@@ -27,6 +27,7 @@ class Measure:
     result: Fraction | None
     factor: Fraction | None
     weight: Fraction
+    overridden: bool = False  # `overrides:` set the factor by hand
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def reconciliation(run: PayoutRun) -> list[EmployeeRow]:
             scored = run.scores.get((owner, e.plan))
             for line in scored.lines if scored is not None else []:
                 measures.append(Measure(component, owner, line.kpi, line.measured or owner, line.value, line.factor,
-                                        line.weight))
+                                        line.weight, line.override is not None))
         rows.append(EmployeeRow(e.employee_id, e.name, e.center, e.plan, p.status, tuple(measures), tuple(scores),
                                 p.multiplier, p.capped, p.proration, p.bonus, tuple(p.reasons), p.gates_passed))
     return rows

@@ -19,8 +19,10 @@ from pmrules.models import DataFiles, DataSource, Employee, Manifest
 from pmrules.planyear.accumulate import accumulate, methods
 from pmrules.planyear.periods import check_periods
 from pmrules.safetext import excerpt
+from pmrules.workspace.adjustments import DEFAULT_FILE, Adjustment, read_adjustments
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
+from pmrules.workspace.overrides import check_overrides
 from pmrules.workspace.period_actuals import read_period_actuals
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
@@ -45,6 +47,11 @@ class Workspace:
     sources: list[SourceReport] = field(default_factory=list)
     # With `periods:`: the actuals of each period; `actuals` is then their year-to-date accumulation.
     period_actuals: dict[str, Actuals] | None = None
+    # Metric adjustments (adjustments.csv), applied by `adjust_workspace` once the catalog knows every input;
+    # then the actuals before them are kept here (`raw_period_actuals` in a plan year).
+    adjustments: list[Adjustment] = field(default_factory=list)
+    raw_actuals: Actuals | None = None
+    raw_period_actuals: dict[str, Actuals] | None = None
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -142,9 +149,18 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
         files.append(actuals_path)
     except PmrulesError as exc:
         errors.append(exc)
+    adjustments: list[Adjustment] = []
+    try:
+        adjustments_path = _adjustments_path(root, data.adjustments, index)
+        if adjustments_path is not None:
+            adjustments = read_adjustments(read_table(adjustments_path, str(adjustments_path)))
+            files.append(adjustments_path)
+    except PmrulesError as exc:
+        errors.append(exc)
     raise_all(errors)
-    workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports, period_actuals)
-    raise_all([*check_structure(workspace), *check_periods(workspace)])
+    workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports, period_actuals,
+                          adjustments)
+    raise_all([*check_structure(workspace), *check_periods(workspace), *check_overrides(workspace)])
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 
@@ -174,6 +190,16 @@ def _mapped_actuals(path: Path, source: DataSource, manifest: Manifest, index: L
         period=manifest.period)
     reports.append(report)
     return read_actuals(table)
+
+
+def _adjustments_path(root: Path, named: str | None, index: LineIndex) -> Path | None:
+    """`data.adjustments` if given, else the workspace's adjustments.csv if it has one, else None."""
+    if named is not None:
+        return _data_path(root, named, index, "adjustments")
+    path = root / DEFAULT_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    return workspace_file(root, path)
 
 
 def _data_path(root: Path, named: str | DataSource, index: LineIndex, key: str) -> Path:

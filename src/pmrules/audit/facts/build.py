@@ -12,6 +12,7 @@ from typing import Any
 
 from pmrules.audit.facts.groups import employee_groups, value_counts
 from pmrules.audit.facts.lookalike import lookalike_facts
+from pmrules.audit.facts.manual import adjustment_facts, override_facts
 from pmrules.audit.facts.reconciliation import reconciliation_facts
 from pmrules.catalog import Catalog
 from pmrules.catalog.controllability import expand, uncontrolled
@@ -270,6 +271,8 @@ def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
     built += [("employee", employee_fact(ctx, group)) for group in groups]
     built += [("lookalike", fact) for fact in lookalike_facts(ctx.ws)]
     built += [("reconciliation", fact) for fact in reconciliation_facts(ctx.ws, ctx.catalog)]
+    built += [("adjustment", fact) for fact in adjustment_facts(ctx.ws, ctx.catalog)]
+    built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
     return built
 
 
