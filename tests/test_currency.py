@@ -1,0 +1,168 @@
+"""Paying in several currencies (issue 14, item 5): the golden workspace two-currencies, worked by hand in
+its EXPECTED.md (each bonus in its pay currency, the totals per currency and the converted total), the
+outputs, --explain, the manifest's rates, a pool across currencies, and version-1 outputs left alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pmrules.api import open_workspace
+from pmrules.cli import cli
+from pmrules.payout import Period, compute_payouts
+from pmrules.payout.compute import PayoutRun
+from pmrules.payout.records import payout_document, totals
+from pmrules.plugins import get_plugin_manager
+
+WORKSPACES = Path(__file__).resolve().parent / "workspaces"
+GOLDEN = WORKSPACES / "two-currencies"
+
+
+def pay(directory: Path) -> PayoutRun:
+    opened = open_workspace(directory, get_plugin_manager(entry_points=False))
+    ws = opened.workspace
+    return compute_payouts(ws, opened.catalog, Period.of(ws.manifest), ws.employees)
+
+
+def run_cli(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [*map(str, args)])
+
+
+@pytest.fixture(autouse=True)
+def _builtins_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMRULES_LOAD_PLUGINS", "")
+
+
+def copy(tmp_path: Path, source: Path = GOLDEN) -> Path:
+    target = tmp_path / source.name
+    shutil.copytree(source, target)
+    return target
+
+
+def test_golden_two_currencies_pays_as_worked_by_hand() -> None:
+    run = pay(GOLDEN)
+    with (GOLDEN / "expected-fx.csv").open(newline="") as handle:
+        expected = list(csv.DictReader(handle))
+    assert [p.employee.employee_id for p in run.employees] == [r["employee_id"] for r in expected]
+    for p, row in zip(run.employees, expected, strict=True):
+        assert p.status == "paid"
+        assert str(p.bonus) == row["bonus"], p.employee.employee_id  # JPY to the yen: no cents shown
+        assert p.currency is not None and p.currency["currency"] == row["currency"]
+    summary = totals(run)
+    assert {c: r["total"] for c, r in summary["by_currency"].items()} == {
+        "USD": "19000.05", "EUR": "18858.62", "JPY": "2082496"}
+    assert {c: r["converted"] for c, r in summary["by_currency"].items()} == {
+        "USD": "19000.05", "EUR": "20367.31", "JPY": "13952.72"}
+    assert summary["total"] == "53320.08"  # 53,320.0828 exact, rounded once
+    assert summary["by_center"] == {"corp": "19000.05", "eu": "34320.03"}
+    assert summary["by_plan"] == {"staff": "53320.08"}
+
+
+def test_yen_are_rounded_to_the_yen_not_the_cent() -> None:
+    j2 = next(p for p in pay(GOLDEN).employees if p.employee.employee_id == "J2")
+    assert j2.exact_bonus is not None and float(j2.exact_bonus) == pytest.approx(732496.1215753)
+    assert j2.bonus == Decimal("732496")
+
+
+def test_csv_json_xlsx_carry_the_currency(tmp_path: Path) -> None:
+    ws = copy(tmp_path)
+    out = tmp_path / "out.csv"
+    result = run_cli("payout", ws, "--format", "csv", "--output", out)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert list(rows[0])[11:13] == ["bonus", "currency"]
+    assert [(r["employee_id"], r["bonus"], r["currency"]) for r in rows][-2:] == [
+        ("J1", "1350000", "JPY"), ("J2", "732496", "JPY")]
+    manifest = json.loads((tmp_path / "out.csv.manifest.json").read_text())
+    assert manifest["fx"]["file"] == "fx.csv"
+    assert [(r["currency"], r["rate"], r["source"]) for r in manifest["fx"]["rates"]] == [
+        ("USD", "1", "workspace currency"), ("EUR", "1.08", "ECB euro reference rate"),
+        ("JPY", "0.0067", "Bank of Japan TTM")]
+    assert manifest["fx"]["rates"][1]["line"] == 2 and manifest["fx"]["rates"][1]["as_of"] == "2026-12-31"
+    assert "fx.csv" in [i["path"] for i in manifest["inputs"]]
+    result = run_cli("payout", ws, "--format", "json")
+    document = json.loads(result.stdout)
+    e1 = next(e for e in document["employees"] if e["employee_id"] == "E1")
+    assert (e1["currency"], e1["fx_rate"], e1["bonus_converted"]) == ("EUR", "1.08", "16200.00")
+    assert document["total"] == "53320.08" and document["by_currency"]["JPY"]["total"] == "2082496"
+    xlsx = tmp_path / "out.xlsx"
+    assert run_cli("payout", ws, "--format", "xlsx", "--output", xlsx).exit_code == 0
+    from openpyxl import load_workbook
+
+    book = load_workbook(xlsx)
+    assert [c.value for c in book["Employees"][1]][11:13] == ["bonus", "currency"]
+    assert [[c.value for c in r] for r in book["By currency"].iter_rows(min_row=2)][2][:2] == ["JPY", 2082496]
+
+
+def test_table_shows_totals_per_currency_and_converted() -> None:
+    result = run_cli("payout", GOLDEN)
+    assert result.exit_code == 0
+    assert "Totals by pay currency" in result.stdout
+    assert "2,082,496" in result.stdout and "13,952.72" in result.stdout
+    assert "Total in USD: 53,320.08 (exact sum of every rounded bonus x its rate, rounded once" in result.stdout
+
+
+def test_explain_shows_the_pay_currency_and_the_conversion() -> None:
+    text = run_cli("payout", GOLDEN, "--explain", "J2").stdout
+    assert "rounded once to 1 (half_up, currencies.JPY): 732496" in text
+    assert "paid in JPY" in text
+    assert ("converted: 732496 JPY x 0.0067 (USD per 1 JPY; Bank of Japan TTM, as of 2026-12-31; " in text
+            and "fx.csv:3) = 3067327/625 = USD 4907.72" in text)
+    assert "paid in USD (the workspace currency)" in run_cli("payout", GOLDEN, "--explain", "U2").stdout
+
+
+def test_unused_rate_is_a_warning(tmp_path: Path) -> None:
+    ws = copy(tmp_path)
+    (ws / "fx.csv").write_text((ws / "fx.csv").read_text() + "GBP,1.27,BoE spot,2026-12-31\n")
+    result = run_cli("payout", ws)
+    assert result.exit_code == 0
+    assert "fx.csv:4: the rate of GBP is not used: no employee is paid in GBP" in result.stderr
+
+
+def test_pool_across_currencies(tmp_path: Path) -> None:
+    """Pool USD 60,000: factor = 60,000 / 53,320.0800934... (exact bonuses converted); each currency's part
+    (USD 21,380.37; EUR 21,221.22; JPY 2,343,390) is rounded once and shared by largest remainder in it."""
+    ws = copy(tmp_path)
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace("\ncurrencies:", "\npool: {amount: \"60000.00\"}\ncurrencies:"))
+    run = pay(ws)
+    assert run.pool is not None and run.pool.distributable
+    parts = run.pool.parts  # type: ignore[attr-defined]
+    assert {c: p["amount"] for c, p in parts.items()} == {"USD": "21380.37", "EUR": "21221.22", "JPY": "2343390"}
+    summary = totals(run)
+    for code, part in parts.items():
+        assert summary["by_currency"][code]["total"] == part["amount"]  # each part shared exactly
+    # converted back: 21,380.37 + 21,221.22 x 1.08 + 2,343,390 x 0.0067 = 60,000.0006 -> 60,000.00
+    assert summary["total"] == "60000.00"
+    bonuses = {p.employee.employee_id: p.bonus for p in run.employees}
+    assert bonuses["J2"] == Decimal("824263") and bonuses["U1"] == Decimal("11252.80")
+    assert payout_document(run, "employees.csv", audit={})["pool"]["currencies"]["JPY"]["leftover_units"] == 1
+
+
+def test_one_currency_column_pays_as_version_1(tmp_path: Path) -> None:
+    """A `currency` column that says the workspace currency (or nothing) changes no bonus and no total."""
+    base = WORKSPACES / "gates-cap-proration"
+    ws = copy(tmp_path, base)
+    lines = (ws / "employees.csv").read_text().splitlines()
+    (ws / "employees.csv").write_text("\n".join([lines[0] + ",currency"] + [line + ",USD" for line in lines[1:2]]
+                                                + [line + "," for line in lines[2:]]) + "\n")
+    before, after = pay(base), pay(ws)
+    assert [p.bonus for p in after.employees] == [p.bonus for p in before.employees]
+    assert totals(after)["total"] == str(before.total)
+    assert totals(after)["by_center"] == totals(before)["by_center"]
+    assert all(p.currency == {"currency": "USD"} for p in after.employees)
+
+
+def test_version_1_outputs_have_no_currency_fields() -> None:
+    run = pay(WORKSPACES / "gates-cap-proration")
+    assert run.currency is None
+    document = payout_document(run, "employees.csv", audit={})
+    assert "by_currency" not in document and "fx_warnings" not in document
+    assert all("currency" not in e for e in document["employees"])
