@@ -166,3 +166,61 @@ def test_version_1_outputs_have_no_currency_fields() -> None:
     document = payout_document(run, "employees.csv", audit={})
     assert "by_currency" not in document and "fx_warnings" not in document
     assert all("currency" not in e for e in document["employees"])
+
+
+def _plan_year_with_currencies(tmp_path: Path) -> Path:
+    ws = copy(tmp_path, WORKSPACES / "plan-year")
+    lines = (ws / "employees.csv").read_text().splitlines()
+    codes = {"A2": "EUR", "J1": "JPY"}
+    (ws / "employees.csv").write_text("\n".join(
+        [lines[0] + ",currency"] + [f"{line},{codes.get(line.split(',')[0], '')}" for line in lines[1:]]) + "\n")
+    manifest = ws / "pmrules.yaml"
+    text = manifest.read_text().replace('mode: half_up}\n', 'mode: half_up}\ncurrencies:\n  JPY: {quantum: "1"}\n', 1)
+    manifest.write_text(text.replace("\ndata:\n", "\ndata:\n  fx: fx.csv\n") if "\ndata:\n" in text
+                        else text + "data: {employees: employees.csv, actuals: actuals.csv, fx: fx.csv}\n")
+    (ws / "fx.csv").write_text("currency,rate,source\nEUR,1.08,ECB\nJPY,0.0067,BoJ\n")
+    return ws
+
+
+def test_plan_year_trues_up_each_person_in_their_currency(tmp_path: Path) -> None:
+    """Q1 advances (0.75 of the year-to-date earned): USD A1 and A3 2,958.91 each, EUR A2 2,958.91, JPY J1 0 (not
+    yet employed); total in USD = 2 x 2,958.91 + 2,958.91 x 1.08 = 5,917.82 + 3,195.6228 = 9,113.44."""
+    ws = _plan_year_with_currencies(tmp_path)
+    result = run_cli("payout", ws, "--period", "Q1", "--commit", "--by", "test")
+    assert result.exit_code == 0, result.output
+    assert "paid in EUR: 2958.91" in result.stdout and "total in USD: 9113.44" in result.stdout
+    document = json.loads(run_cli("payout", ws, "--period", "Q2", "--format", "json").stdout)
+    a2 = next(e for e in document["employees"] if e["employee"] == "A2")
+    assert a2["currency"] == "EUR" and a2["paid_before"] == "2958.91"
+    assert set(document["by_currency"]) == {"USD", "EUR", "JPY"}
+    from pmrules.ledger.store import open_ledger
+
+    recorded = open_ledger(ws).paid_in([1])  # each payment's currency, in the ledger's payment trail
+    assert (recorded["A1"], recorded["A2"], recorded["J1"]) == ("USD", "EUR", "JPY")
+
+    (ws / "employees.csv").write_text((ws / "employees.csv").read_text().replace(",EUR\n", ",\n"))
+    result = run_cli("payout", ws, "--period", "Q2")
+    assert result.exit_code == 2
+    assert "employees.csv:3: A2 is paid in USD, but the committed runs of earlier periods paid them in EUR" in \
+        result.stderr
+
+
+def test_report_shows_totals_per_currency(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert run_cli("report", GOLDEN, "--output", out).exit_code == 0
+    page = out.read_text()
+    assert "total paid<b>USD 53,320.08" in page
+    assert '<h3 id="currencies">Totals by pay currency</h3>' in page
+    assert "<td>JPY</td><td class=num>2,082,496</td><td class=num>0.0067</td>" in page
+    assert "732,496 JPY" in page
+
+
+def test_audit_warns_of_an_unused_rate(tmp_path: Path) -> None:
+    ws = copy(tmp_path)
+    (ws / "fx.csv").write_text((ws / "fx.csv").read_text() + "GBP,1.27,BoE spot,2026-12-31\n")
+    manifest = ws / "pmrules.yaml"
+    manifest.write_text(manifest.read_text().replace("rulesets: [compensation]", "rulesets: [compensation, integrity]"))
+    result = run_cli("audit", ws, "--format", "json")
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "integrity.fx-rate-unused"]
+    assert [f["subject"] for f in findings] == ["GBP"]
+    assert findings[0]["location"].endswith("fx.csv:4")

@@ -65,6 +65,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     ledger = _ledger(ws.root, ledger_url, commit)
     basis: dict[str, int] = {}
     before: dict[str, tuple[Decimal, Decimal]] = {}
+    paid_in: dict[str, str] | None = None
     retro = []
     if ledger is not None:
         lock = ledger.locks(m.workspace, m.period).get(period_id)
@@ -72,10 +73,11 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             raise locked_error(period_id, lock)
         basis = ledger.committed(m.workspace, m.period, earlier)
         before = ledger.paid_before(list(basis.values()))
+        paid_in = ledger.paid_in(list(basis.values())) if ws.fx is not None else None
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
     audit_record, rulesets, inputs, _ = audit_first(opened, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
-    result = pay_period(ws, opened.catalog, period_id, basis, before)
+    result = pay_period(ws, opened.catalog, period_id, basis, before, paid_in)
     if ledger is not None and basis:
         latest = max(basis.values())
         retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest)["actuals"]), latest)
@@ -139,6 +141,8 @@ def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
              "multiplier": None if group.multiplier is None else str(group.multiplier), "share": str(p.share),
              "target": _money(p.target), "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before),
              "note": p.note, "reasons": list(group.reasons)}
+    if p.currency is not None:  # the pay currency: earlier payments must be netted in it (issue 14)
+        trail["currency"] = p.currency
     return {"employee_id": p.employee_id, "status": p.status, "earned": _money(p.earned), "due": _money(p.due),
             "paid": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "trail": trail}
 
@@ -151,7 +155,8 @@ def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
     return [{"employee": p.employee_id, "plan": p.plan, "status": p.status, "earned_ytd": _money(p.earned),
              "share": str(Decimal(p.share.numerator) / Decimal(p.share.denominator)), "target": _money(p.target),
              "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before), "due": _money(p.due),
-             "pay": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "note": p.note}
+             "pay": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "note": p.note,
+             **({} if p.currency is None else {"currency": p.currency})}
             for p in result.payments]
 
 
@@ -159,8 +164,13 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
     rows = period_rows(result)
     retro = [vars(r) for r in result.retro]
     if fmt == "json":
-        return to_json({"period": result.period, "final": result.final, "basis": result.basis,
-                        "employees": rows, "retro_adjustments": retro, "total": str(result.total)})
+        document = {"period": result.period, "final": result.final, "basis": result.basis,
+                    "employees": rows, "retro_adjustments": retro, "total": str(result.total)}
+        if result.run.currency is not None:  # each currency's payments, and the total converted once (issue 14)
+            from pmrules.currency.planyear import by_currency
+
+            document["by_currency"] = by_currency(result)
+        return to_json(document)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS), lineterminator="\n")
@@ -169,12 +179,18 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
         return buffer.getvalue()
     title = f"Payout {result.period}{' (year end)' if result.final else ''} ({currency})"
     table = Table(title=title)
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("employee", "plan", "status", "note") else "right",
-                         overflow="fold")
+    columns = COLUMNS if result.run.currency is None else (*COLUMNS[:-1], "currency", COLUMNS[-1])
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("employee", "plan", "status", "note", "currency")
+                         else "right", overflow="fold")
     for row in rows:
-        table.add_row(*(row[c] or "" for c in COLUMNS))
+        table.add_row(*(row[c] or "" for c in columns))
     text = render_table(table)
+    if result.run.currency is not None:
+        from pmrules.currency.planyear import by_currency
+
+        text += "".join(f"paid in {code}: {amount}\n" for code, amount in by_currency(result).items())
+        text += f"total in {currency}: {result.total} (every payment x its rate, summed exactly, rounded once)\n"
     for r in result.retro:
         text += (f"retro adjustment: {r.period} {r.input} of {r.entity} was {r.recorded} in run {r.run_id}, now "
                  f"{r.now} ({r.row}); it flows into {result.period}\n")

@@ -120,6 +120,12 @@ def converted(run: PayoutRun, units_by_code: dict[str, int]) -> Decimal:
     return round_to_quantum(exact, quantum, mode)
 
 
+def converted_total(run: PayoutRun) -> Decimal:
+    """The run's total in the workspace currency: every rounded bonus x its rate, exact, rounded once."""
+    per_code = {code: units for (_, code), units in _sums(run, np.zeros(len(run), dtype=object)).items()}
+    return converted(run, per_code)
+
+
 def currency_totals(run: PayoutRun) -> dict[str, Any]:
     """`total` (converted), `by_center`/`by_plan` (converted), and `by_currency` (each in its own currency)."""
     cur = run.currency

@@ -234,6 +234,11 @@ class PayoutRun:
 
     @property
     def total(self) -> Decimal:
+        """Every paid bonus; with several pay currencies, converted to the workspace currency and rounded once."""
+        if self.currency is not None:
+            from pmrules.currency.run import converted_total
+
+            return converted_total(self)
         return units_to_decimal(self.units[self.paid_mask].sum(), self.quantum)
 
 
