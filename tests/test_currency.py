@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmrules.api import open_workspace
 from pmrules.cli import cli
@@ -224,3 +226,66 @@ def test_audit_warns_of_an_unused_rate(tmp_path: Path) -> None:
     findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "integrity.fx-rate-unused"]
     assert [f["subject"] for f in findings] == ["GBP"]
     assert findings[0]["location"].endswith("fx.csv:4")
+
+
+def test_validate_lists_the_rates_and_warns_of_unused_ones(tmp_path: Path) -> None:
+    ws = copy(tmp_path)
+    (ws / "fx.csv").write_text((ws / "fx.csv").read_text() + "GBP,1.27,BoE spot,2026-12-31\n")
+    result = run_cli("validate", ws)
+    assert result.exit_code == 0
+    assert "fx: " in result.stdout and "EUR 1.08 (ECB euro reference rate)" in result.stdout
+    assert "warning: " in result.stdout and "fx.csv:4: the rate of GBP is not used" in result.stdout
+
+
+# -- property: a pool across currencies shares each currency's part exactly, and converted back the parts
+# add up to the pool within half a quantum of each currency (x its rate)
+
+
+def _currency_run(codes: list[str]) -> object:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from pmrules.currency.rates import FxRates, Rate
+    from pmrules.currency.run import CurrencyRun
+    from pmrules.errors import Location
+
+    rates = {c: Rate(c, Decimal(t), t, "test", dt.date(2026, 12, 31), Location("fx.csv", k + 2))
+             for k, (c, t) in enumerate((("EUR", "1.08"), ("JPY", "0.0067")))}
+    return CurrencyRun("USD", FxRates("fx.csv", "USD", rates), pa.array(codes, pa.string()),
+                       {"JPY": (Decimal("1"), None)}, (Decimal("0.01"), "half_up"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 10**9), st.sampled_from(["USD", "EUR", "JPY"])), min_size=1,
+                     max_size=25),
+       pool_cents=st.integers(0, 10**10))
+def test_pool_parts_are_shared_exactly(rows: list[tuple[int, str]], pool_cents: int) -> None:
+    import numpy as np
+
+    from pmrules.currency.pool import currency_pool
+    from pmrules.payout.rounding import exact_units
+    from pmrules.rational import Fraction
+
+    codes = [c for _, c in rows]
+    cur = _currency_run(codes)
+    quanta = {"USD": Decimal("0.01"), "EUR": Decimal("0.01"), "JPY": Decimal("1")}
+    unit = Decimal("0.01")
+    bonuses = [Fraction(n, 1000) for n, _ in rows]
+    units = np.array([exact_units(b, quanta[c], "half_up") * int(quanta[c] / unit) for b, c in zip(bonuses, codes)],
+                     dtype=np.int64)
+    amount = Decimal(pool_cents) / 100
+    shares, result = currency_pool(bonuses, units, [f"E{i:03}" for i in range(len(rows))], codes, amount, unit,
+                                   quanta, cur)  # type: ignore[arg-type]
+    if not result.distributable:
+        assert sum(bonuses) == 0 and (shares == units).all()
+        return
+    assert (shares >= 0).all()
+    converted = Fraction(0)
+    slack = Fraction(0)
+    for code, part in result.parts.items():
+        mine = [int(s) for s, c in zip(shares.tolist(), codes) if c == code]
+        assert Decimal(sum(mine)) * unit == Decimal(part["amount"])  # each currency's part shared exactly
+        converted += Fraction(part["amount"]) * cur.rate(code)  # type: ignore[attr-defined]
+        slack += Fraction(quanta[code]) / 2 * cur.rate(code)  # type: ignore[attr-defined]
+    assert abs(converted - Fraction(amount)) <= slack

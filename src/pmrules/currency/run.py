@@ -97,17 +97,27 @@ def currency_run(ws: Workspace, employees: EmployeeTable) -> CurrencyRun | None:
                        (Decimal(m.rounding.quantum), m.rounding.mode))
 
 
-def _sums(run: PayoutRun, keys: np.ndarray) -> dict[tuple[Any, str], int]:
-    """Exact sums of paid bonus units per (key, currency)."""
+def _sums(run: PayoutRun, keys: pa.Array | None) -> dict[tuple[Any, str], int]:
+    """Exact integer sums of paid bonus units per (key, currency), column-wise; `keys` None: per currency only."""
     cur = run.currency
     assert cur is not None
-    codes = cur.code_array()
-    out: dict[tuple[Any, str], int] = {}
-    paid = np.flatnonzero(run.paid_mask)
-    for i in paid.tolist():
-        k = (keys[i], codes[i])
-        out[k] = out.get(k, 0) + int(run.units[i])
-    return out
+    codes = pc.dictionary_encode(cur.codes)
+    code_index = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n_codes = max(len(codes.dictionary), 1)
+    if keys is None:
+        key_index, key_names = np.zeros(len(run), dtype=np.int64), [None]
+    else:
+        encoded = pc.dictionary_encode(keys)
+        key_index = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        key_names = encoded.dictionary.to_pylist()
+    combined = key_index * n_codes + code_index
+    paid = run.paid_mask
+    sums = np.zeros(len(key_names) * n_codes, dtype=np.int64)
+    np.add.at(sums, combined[paid], run.units[paid])
+    counted = np.zeros(len(sums), dtype=bool)
+    counted[combined[paid]] = True
+    names = codes.dictionary.to_pylist()
+    return {(key_names[k // n_codes], names[k % n_codes]): int(sums[k]) for k in np.flatnonzero(counted).tolist()}
 
 
 def converted(run: PayoutRun, units_by_code: dict[str, int]) -> Decimal:
@@ -122,7 +132,7 @@ def converted(run: PayoutRun, units_by_code: dict[str, int]) -> Decimal:
 
 def converted_total(run: PayoutRun) -> Decimal:
     """The run's total in the workspace currency: every rounded bonus x its rate, exact, rounded once."""
-    per_code = {code: units for (_, code), units in _sums(run, np.zeros(len(run), dtype=object)).items()}
+    per_code = {code: units for (_, code), units in _sums(run, None).items()}
     return converted(run, per_code)
 
 
@@ -131,13 +141,11 @@ def currency_totals(run: PayoutRun) -> dict[str, Any]:
     cur = run.currency
     assert cur is not None
     n = len(run)
-    everyone = np.zeros(n, dtype=object)
-    per_code = {code: units for (_, code), units in _sums(run, everyone).items()}
+    per_code = {code: units for (_, code), units in _sums(run, None).items()}
     result: dict[str, Any] = {"total": str(converted(run, per_code))}
     for key, column in (("by_center", run.table.centers), ("by_plan", run.table.plans)):
-        names = np.asarray(column.to_pylist(), dtype=object)
         grouped: dict[str, dict[str, int]] = {}
-        for (name, code), units in _sums(run, names).items():
+        for (name, code), units in _sums(run, column).items():
             grouped.setdefault(name, {})[code] = units
         result[key] = {name: str(converted(run, grouped[name])) for name in sorted(grouped)}
     paid = run.paid_count
