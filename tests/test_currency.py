@@ -197,8 +197,12 @@ def test_plan_year_trues_up_each_person_in_their_currency(tmp_path: Path) -> Non
     assert set(document["by_currency"]) == {"USD", "EUR", "JPY"}
     from pmrules.ledger.store import open_ledger
 
-    recorded = open_ledger(ws).paid_in([1])  # each payment's currency, in the ledger's payment trail
+    ledger = open_ledger(ws)
+    recorded = ledger.paid_in([1])  # each payment's currency, in the ledger's payment trail
     assert (recorded["A1"], recorded["A2"], recorded["J1"]) == ("USD", "EUR", "JPY")
+    options = json.loads(ledger.run("plan-year", 1)["options"])  # the rates and their sources, on the record
+    assert [(r["currency"], r["rate"], r["source"]) for r in options["fx"]["rates"]] == [
+        ("USD", "1", "workspace currency"), ("EUR", "1.08", "ECB"), ("JPY", "0.0067", "BoJ")]
 
     (ws / "employees.csv").write_text((ws / "employees.csv").read_text().replace(",EUR\n", ",\n"))
     result = run_cli("payout", ws, "--period", "Q2")

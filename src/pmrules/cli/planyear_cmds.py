@@ -104,7 +104,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             inputs=[{"path": _shown(ws.root, p), "sha256": sha256(p)} for p in sorted({*ws.input_files,
                                                                                        *(Path(r.path) for r in rulesets)})],
             plugins=[{"name": p.name, "distribution": p.distribution, "version": p.version} for p in opened.catalog.plugins],
-            options={"period": period_id, "skip_audit": skip_audit}, audit=audit_record,
+            options={"period": period_id, "skip_audit": skip_audit, **_fx_options(result, ws.root)}, audit=audit_record,
             actuals=actuals_record(ws, period_id), kpis=kpi_record(result.run, period_values),
             payments=[payment_row(result, i) for i in range(len(result.payments))], basis=tuple(basis.values()))
         run_id = ledger.commit_run(record, later, earlier)
@@ -116,6 +116,15 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     for p in unpaid:
         click.echo(printable(f"unpaid: {p.employee_id}: {p.note}"), err=True)
     sys.exit(1 if unpaid else 0)
+
+
+def _fx_options(result: PeriodPayout, root: Path) -> dict[str, Any]:
+    """The rates a run with several pay currencies used, with their sources, for the ledger (issue 14)."""
+    if result.run.currency is None:
+        return {}
+    from pmrules.currency.manifest import fx_manifest
+
+    return {"fx": fx_manifest(result.run, root)}
 
 
 def _shown(root: Path, path: Path) -> str:
