@@ -25,7 +25,7 @@ from pmrules.testing import minimal_manifest, write_workspace
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN_RULESETS = sorted((REPO / "rulesets").glob("*.yaml"))
 LOCAL_RULESET = REPO / "examples" / "northwind-bank" / "rulesets" / "local.yaml"
-LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|adjustments\.csv|local\.yaml):\d+$")
+LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|adjustments\.csv|local\.yaml|fx\.csv):\d+$")
 
 MANAGER = {"employee_id": "E1", "name": "Ada Boss", "center": "corp", "plan": "staff",
            "base_salary": "200000.00", "target_bonus_pct": "0.20", "individual_rating": None}
@@ -111,6 +111,8 @@ def root_lines(*lines: dict[str, Any]) -> Case:
 
 
 INTEGRITY = ["controllability", "alignment", "compensation", "integrity"]
+FX_EUR_GBP = "currency,rate,source\nUSD,1,workspace\nEUR,1.08,ECB\nGBP,1.27,BoE\n"
+FX_DATA = {"employees": "employees.csv", "actuals": "actuals.csv", "fx": "fx.csv"}
 OWN_SHARE_ON = """ruleset: committee
 overrides:
   - rule: reconciliation.parent-own-share
@@ -369,6 +371,13 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
     "integrity.lookalike-ids": (
         Case(employees=[employee("EI", "corp")], changes={"rulesets": INTEGRITY}),  # E1 (the manager), EI
         Case(employees=[employee("E2", "corp")], changes={"rulesets": INTEGRITY}),
+    ),
+    # --- currencies (issue 14): a rate in fx.csv that no employee is paid in
+    "integrity.fx-rate-unused": (
+        Case(employees=[{**employee("E2", "corp"), "currency": "EUR"}], files={"fx.csv": FX_EUR_GBP},
+             changes={"rulesets": INTEGRITY, "data": FX_DATA}),  # GBP is unused
+        Case(employees=[{**employee("E2", "corp"), "currency": "EUR"}, {**employee("E3", "corp"), "currency": "GBP"}],
+             files={"fx.csv": FX_EUR_GBP}, changes={"rulesets": INTEGRITY, "data": FX_DATA}),
     ),
 }
 

@@ -164,13 +164,23 @@ def validate(directory: Path, fmt: str) -> None:
         f"{len(m.plans)} plans, {len(ws.employees)} employees, {len(opened.catalog.kpis)} KPIs available, "
         f"{sum(len(r.rules) for r in rulesets)} rules in {len(rulesets)} rule set(s)"
     )
+    fx = [] if ws.fx is None else [f"{where}: {message}" for where, message in ws.fx.warnings]
     if fmt == "json":
-        emit(to_json({"valid": True, "summary": summary, "sources": [r.to_dict() for r in ws.sources]}), None)
+        document = {"valid": True, "summary": summary, "sources": [r.to_dict() for r in ws.sources]}
+        if ws.fx is not None:  # a workspace that pays in several currencies (issue 14)
+            document["fx"] = {"rates": {c: {"rate": r.text, "source": r.source} for c, r in ws.fx.rates.items()},
+                              "warnings": fx}
+        emit(to_json(document), None)
         return
     click.echo(printable(summary))
     for report in ws.sources:
         for line in source_lines(report):
             click.echo(printable(line))
+    if ws.fx is not None:
+        click.echo(printable(f"fx: {ws.fx.file or '(no data.fx)'}: {len(ws.fx.rates)} rate(s)"
+                             + "".join(f", {c} {r.text} ({r.source})" for c, r in ws.fx.rates.items())))
+        for line in fx:
+            click.echo(printable(f"  warning: {line}"))
 
 
 def source_lines(report: SourceReport) -> list[str]:

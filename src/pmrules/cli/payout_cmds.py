@@ -17,6 +17,7 @@ from pmrules.cli.catalog_cmds import WORKSPACE_DIR
 from pmrules.cli.formats import payout_format_option, registered_formats
 from pmrules.cli.output import OUTPUT_PATH, Phases, emit, render_table, run_inputs, to_json
 from pmrules.cli.tables import Table
+from pmrules.currency.manifest import fx_manifest
 from pmrules.io.atomic import check_output_path, write_atomic_many
 from pmrules.io.run_manifest import run_manifest
 from pmrules.output_formats import write_output
@@ -31,9 +32,10 @@ PAYOUT_WARNINGS = frozenset({"compensation.weights-unused"})
 
 
 def render_payout(run: PayoutRun, currency: str) -> str:
-    table = Table(title=f"Payout ({currency})")
+    table = Table(title=f"Payout ({currency})" if run.currency is None else "Payout (each bonus in its pay currency)")
     shown = (*COMPONENTS, *dict.fromkeys(c for g in run.groups for c in g.weights if c not in COMPONENTS))
-    for column in ("employee", "name", "centre", "plan", *shown, "multiplier", "proration", "bonus", "status"):
+    paid_in = ("currency",) if run.currency is not None else ()
+    for column in ("employee", "name", "centre", "plan", *shown, "multiplier", "proration", "bonus", *paid_in, "status"):
         table.add_column(column, justify="right" if column in (*shown, "multiplier", "proration", "bonus")
                          else "left", overflow="fold")
     for p in run.employees:
@@ -42,11 +44,14 @@ def render_payout(run: PayoutRun, currency: str) -> str:
         status = p.status if p.status == "paid" else "UNPAID: " + "; ".join(p.reasons)
         table.add_row(e.employee_id, e.name, e.center, e.plan, *scores,
                       "" if p.multiplier is None else f"{float(p.multiplier):.4f}" + (" (cap)" if p.capped else ""),
-                      f"{float(p.proration):.4f}", "" if p.bonus is None else f"{p.bonus:,}", status)
+                      f"{float(p.proration):.4f}", "" if p.bonus is None else f"{p.bonus:,}",
+                      *((p.currency or {}).get("currency", ""),)[:len(paid_in)], status)
     summary = totals(run)
     text = render_table(table)
+    if run.currency is not None:
+        text += render_currency_totals(summary, currency)
     for key, title in (("by_center", "centre"), ("by_plan", "plan")):
-        part = Table(title=f"Totals by {title}")
+        part = Table(title=f"Totals by {title}" + (f" ({currency})" if run.currency is not None else ""))
         part.add_column(title)
         part.add_column("total", justify="right")
         for name, amount in summary[key].items():
@@ -56,6 +61,19 @@ def render_payout(run: PayoutRun, currency: str) -> str:
         text += (f"Pool {run.pool.amount:,}: bonuses before the pool totalled {run.pool.unscaled_total:,}; "
                  f"scaled pro rata, {run.pool.leftover_units} last unit(s) by largest remainder.\n")
     return text
+
+
+def render_currency_totals(summary: dict[str, Any], currency: str) -> str:
+    """Each pay currency's total, its rate and source, and the total converted once (issue 14)."""
+    part = Table(title="Totals by pay currency")
+    for column in ("currency", "total", "rate", "source", f"converted ({currency})"):
+        part.add_column(column, justify="right" if column in ("total", "rate") or column.startswith("converted")
+                        else "left")
+    for code, row in summary["by_currency"].items():
+        part.add_row(code, _money(row["total"]), row["rate"], row["source"], _money(row["converted"]))
+    fx = summary["fx"]
+    return render_table(part, width=100) + (
+        f"Total in {currency}: {_money(summary['total'])} ({fx['converted_total']}; {fx['convention']}).\n")
 
 
 def _manifest_path(output: Path) -> Path:
@@ -121,7 +139,23 @@ def render_explanation(trail: dict[str, Any]) -> str:
         lines.append(f"rounded once to {r['quantum']} ({r['mode']}"
                      + (f", {r['source']}" if "source" in r else "") + f"): {trail['bonus']}"
                      + (" (then scaled to the pool)" if trail["pooled"] else ""))
+    if "currency" in trail:
+        lines.extend(_currency_lines(trail))
     return "\n".join(lines) + "\n"
+
+
+def _currency_lines(trail: dict[str, Any]) -> list[str]:
+    """The pay currency and, for a foreign one, the bonus converted with the rate and its source (issue 14)."""
+    c = trail["currency"]
+    if c["currency"] == c["workspace_currency"]:
+        return [f"paid in {c['currency']} (the workspace currency)"]
+    lines = [f"paid in {c['currency']}: salary, target and bonus are in {c['currency']}"]
+    if "bonus_converted" in c:
+        as_of = f", as of {c['as_of']}" if c.get("as_of") else ""
+        lines.append(f"converted: {trail['bonus']} {c['currency']} x {c['rate']} ({c['workspace_currency']} per 1 "
+                     f"{c['currency']}; {c['source']}{as_of}; {c['location']}) = {c['bonus_converted_exact']} "
+                     f"= {c['workspace_currency']} {c['bonus_converted']} (for totals; paid in {c['currency']})")
+    return lines
 
 
 def _input_source(item: dict[str, Any]) -> str:
@@ -284,11 +318,14 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
             command="payout", options={"format": fmt, "skip_audit": skip_audit},
             workspace_root=ws.root, inputs=ws.input_files,
             rulesets=[(r.name, r.source, Path(r.path)) for r in rulesets],
-            plugins=opened.catalog.plugins, output=output, output_bytes=data)
+            plugins=opened.catalog.plugins, output=output, output_bytes=data,
+            extra=None if run.currency is None else {"fx": fx_manifest(run, ws.root)})
         write_atomic_many([(output, data), (_manifest_path(output), manifest)])
     phase.close()
     for finding in money_warnings:
         click.echo(printable(f"warning: {finding.location}: {finding.message} ({finding.rule})"), err=True)
+    for where, message in ws.fx.warnings if ws.fx is not None else ():
+        click.echo(printable(f"warning: {where}: {message}"), err=True)
     summary = totals(run)
     click.echo(printable(f"{summary['paid']} employee(s) paid, {summary['unpaid']} unpaid, total {currency} "
                          f"{_money(summary['total'])}" + (" (audit skipped)" if skip_audit else "")), err=True)

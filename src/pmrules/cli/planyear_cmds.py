@@ -65,6 +65,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     ledger = _ledger(ws.root, ledger_url, commit)
     basis: dict[str, int] = {}
     before: dict[str, tuple[Decimal, Decimal]] = {}
+    paid_in: dict[str, str] | None = None
     retro = []
     if ledger is not None:
         lock = ledger.locks(m.workspace, m.period).get(period_id)
@@ -74,10 +75,11 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             ledger.check_not_final(m.workspace, m.period, period_id)
         basis = ledger.committed(m.workspace, m.period, earlier)
         before = ledger.paid_before(list(basis.values()))
+        paid_in = ledger.paid_in(list(basis.values())) if ws.fx is not None else None
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
     audit_record, rulesets, inputs, _ = audit_first(opened, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
-    result = pay_period(ws, opened.catalog, period_id, basis, before)
+    result = pay_period(ws, opened.catalog, period_id, basis, before, paid_in)
     if ledger is not None and basis:
         latest = max(basis.values())
         retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest)["actuals"]), latest)
@@ -104,7 +106,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             inputs=[{"path": _shown(ws.root, p), "sha256": sha256(p)} for p in sorted({*ws.input_files,
                                                                                        *(Path(r.path) for r in rulesets)})],
             plugins=[{"name": p.name, "distribution": p.distribution, "version": p.version} for p in opened.catalog.plugins],
-            options={"period": period_id, "skip_audit": skip_audit}, audit=audit_record,
+            options={"period": period_id, "skip_audit": skip_audit, **_fx_options(result, ws.root)}, audit=audit_record,
             actuals=actuals_record(ws, period_id), kpis=kpi_record(result.run, period_values),
             payments=[payment_row(result, i) for i in range(len(result.payments))], basis=tuple(basis.values()))
         run_id = ledger.commit_run(record, later, earlier)
@@ -116,6 +118,15 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     for p in unpaid:
         click.echo(printable(f"unpaid: {p.employee_id}: {p.note}"), err=True)
     sys.exit(1 if unpaid else 0)
+
+
+def _fx_options(result: PeriodPayout, root: Path) -> dict[str, Any]:
+    """The rates a run with several pay currencies used, with their sources, for the ledger (issue 14)."""
+    if result.run.currency is None:
+        return {}
+    from pmrules.currency.manifest import fx_manifest
+
+    return {"fx": fx_manifest(result.run, root)}
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -141,6 +152,8 @@ def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
              "multiplier": None if group.multiplier is None else str(group.multiplier), "share": str(p.share),
              "target": _money(p.target), "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before),
              "note": p.note, "reasons": list(group.reasons)}
+    if p.currency is not None:  # the pay currency: earlier payments must be netted in it (issue 14)
+        trail["currency"] = p.currency
     return {"employee_id": p.employee_id, "status": p.status, "earned": _money(p.earned), "due": _money(p.due),
             "paid": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "trail": trail}
 
@@ -153,7 +166,8 @@ def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
     return [{"employee": p.employee_id, "plan": p.plan, "status": p.status, "earned_ytd": _money(p.earned),
              "share": str(Decimal(p.share.numerator) / Decimal(p.share.denominator)), "target": _money(p.target),
              "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before), "due": _money(p.due),
-             "pay": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "note": p.note}
+             "pay": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "note": p.note,
+             **({} if p.currency is None else {"currency": p.currency})}
             for p in result.payments]
 
 
@@ -161,8 +175,13 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
     rows = period_rows(result)
     retro = [vars(r) for r in result.retro]
     if fmt == "json":
-        return to_json({"period": result.period, "final": result.final, "basis": result.basis,
-                        "employees": rows, "retro_adjustments": retro, "total": str(result.total)})
+        document = {"period": result.period, "final": result.final, "basis": result.basis,
+                    "employees": rows, "retro_adjustments": retro, "total": str(result.total)}
+        if result.run.currency is not None:  # each currency's payments, and the total converted once (issue 14)
+            from pmrules.currency.planyear import by_currency
+
+            document["by_currency"] = by_currency(result)
+        return to_json(document)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS), lineterminator="\n")
@@ -171,12 +190,18 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
         return buffer.getvalue()
     title = f"Payout {result.period}{' (year end)' if result.final else ''} ({currency})"
     table = Table(title=title)
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("employee", "plan", "status", "note") else "right",
-                         overflow="fold")
+    columns = COLUMNS if result.run.currency is None else (*COLUMNS[:-1], "currency", COLUMNS[-1])
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("employee", "plan", "status", "note", "currency")
+                         else "right", overflow="fold")
     for row in rows:
-        table.add_row(*(row[c] or "" for c in COLUMNS))
+        table.add_row(*(row[c] or "" for c in columns))
     text = render_table(table)
+    if result.run.currency is not None:
+        from pmrules.currency.planyear import by_currency
+
+        text += "".join(f"paid in {code}: {amount}\n" for code, amount in by_currency(result).items())
+        text += f"total in {currency}: {result.total} (every payment x its rate, summed exactly, rounded once)\n"
     for r in result.retro:
         text += (f"retro adjustment: {r.period} {r.input} of {r.entity} was {r.recorded} in run {r.run_id}, now "
                  f"{r.now} ({r.row}); it flows into {result.period}\n")

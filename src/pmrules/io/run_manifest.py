@@ -18,7 +18,7 @@ def sha256(path: Path) -> str:
 
 def run_manifest(*, command: str, options: dict[str, Any], workspace_root: Path, inputs: Iterable[Path],
                  rulesets: Iterable[tuple[str, str, Path]], plugins: Iterable[PluginInfo],
-                 output: Path, output_bytes: bytes) -> bytes:
+                 output: Path, output_bytes: bytes, extra: dict[str, Any] | None = None) -> bytes:
     """No timestamps and a stable order, so the manifest is byte-identical on a rerun."""
 
     def shown(path: Path) -> str:
@@ -37,5 +37,6 @@ def run_manifest(*, command: str, options: dict[str, Any], workspace_root: Path,
                      for name, source, path in sorted(rulesets)],
         "plugins": [{"name": p.name, "distribution": p.distribution, "version": p.version} for p in plugins],
         "output": {"path": output.name, "sha256": hashlib.sha256(output_bytes).hexdigest()},
+        **(extra or {}),  # what a feature beyond version 1 used, e.g. the exchange rates (issue 14)
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -155,6 +155,20 @@ class Ledger:
                 totals[employee] = (before[0] + Decimal(paid), before[1] + Decimal(forgiven))
         return totals
 
+    def paid_in(self, run_ids: Sequence[int]) -> dict[str, str]:
+        """Per employee, the currency those runs paid them in (recorded in the payment trail; issue 14)."""
+        found: dict[str, str] = {}
+        if not run_ids:
+            return found
+        with self._read() as connection:
+            rows = connection.execute(select(payments.c.employee_id, payments.c.trail)
+                                      .where(payments.c.run_id.in_(list(run_ids))))
+            for employee, trail in rows:
+                currency = json.loads(trail).get("currency")
+                if currency is not None:
+                    found[employee] = currency
+        return found
+
     def locks(self, workspace: str, plan_year: str) -> dict[str, dict[str, Any]]:
         with self._read() as connection:
             return {row.period: dict(row._mapping) for row in connection.execute(

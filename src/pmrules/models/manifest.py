@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from pmrules.ids import model_id, model_name
+from pmrules.models.currency import CurrencyCode, CurrencyOptions
 from pmrules.models.limits import (
     MAX_DECIMAL_DIGITS,
     MAX_FACTOR,
@@ -368,6 +369,9 @@ class DataFiles(Model):
     adjustments: str | None = Field(
         default=None, description="metric adjustments (entity, input, delta or value, reason, approved_by, period); "
                                   "without this key `adjustments.csv` is read when the workspace has one")
+    fx: str | None = Field(
+        default=None, description="exchange rates (currency,rate,source[,as_of]): units of the workspace currency "
+                                  "per 1 unit of each currency employees are paid in (docs/workspace.md)")
 
 
 class Manifest(Model):
@@ -393,6 +397,10 @@ class Manifest(Model):
     scorecards: list[Scorecard] = Field(default_factory=list)
     plans: list[Plan] = Field(default_factory=list)
     pool: Pool | None = None
+    currencies: dict[CurrencyCode, CurrencyOptions] = Field(
+        default_factory=dict,
+        description="per pay currency, its own rounding of bonuses (e.g. JPY: {quantum: \"1\"}); default the "
+                    "workspace's `rounding`")
     rollup: dict[Name, RollupSpec] | None = Field(
         default=None,
         description="roll-up per input (sum | min | max | none, or {kind, reconcile}): a centre without a value "

@@ -23,7 +23,7 @@ COLUMN_KINDS = {
 }
 # Beyond version 1 (docs/workspace.md): a target amount instead of salary x percentage, and an
 # individual factor instead of a rating. With `target_bonus`, the `target_bonus_pct` column may be absent.
-EMPLOYEE_EXTENSIONS = ("target_bonus", "individual_factor")
+EMPLOYEE_EXTENSIONS = ("target_bonus", "individual_factor", "currency")
 # target_bonus_pct is a fraction of salary; above this it is surely a percentage typed as a number.
 MAX_TARGET_BONUS_PCT = 3
 
@@ -44,4 +44,5 @@ class Employee(BaseModel):
     individual_rating: int | str | None = Field(default=None, description="a whole number, a decimal or a word")
     target_bonus: Decimal | None = Field(default=None, ge=0, description="the target amount, instead of a percentage")
     individual_factor: Decimal | None = Field(default=None, ge=0, description="the individual score itself")
+    currency: str | None = Field(default=None, description="the pay currency (ISO 4217); empty: the workspace's")
     line: int = Field(default=0, description="line in the file, for messages", exclude=True)

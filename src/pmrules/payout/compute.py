@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
+from pmrules.currency.run import CurrencyRun, currency_run
 from pmrules.formula.combine import CombineForm, parse_combine
 from pmrules.models import Employee, Gate, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
@@ -154,6 +155,7 @@ class EmployeePayout:
     pooled: bool = False
     target: Fraction | None = None  # the target amount the bonus multiplied (rounded if the plan rounds it)
     rounded: list[RoundingRecord] = field(default_factory=list)
+    currency: dict[str, str] | None = None  # issue 14: pay currency, rate and converted bonus (None: version 1)
 
 
 @dataclass
@@ -175,6 +177,7 @@ class PayoutRun:
     pool: PoolResult | None = None
     plan_rounding: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # plans rounding bonuses themselves
     actuals_are_workspace: bool = False  # paid on the workspace's own (adjusted) actuals, not a what-if or a YTD
+    currency: CurrencyRun | None = None  # issue 14: pay currencies and rates (None: the workspace's only)
 
     def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
         """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
@@ -187,7 +190,10 @@ class PayoutRun:
         return len(self.table)
 
     def bonus_at(self, i: int) -> Decimal | None:
-        return units_to_decimal(self.units[i], self.quantum) if self.paid_mask[i] else None
+        if not self.paid_mask[i]:
+            return None
+        bonus = units_to_decimal(self.units[i], self.quantum)
+        return bonus if self.currency is None else self.currency.shown(self.currency.codes[i].as_py(), bonus)
 
     def exact_bonus_at(self, i: int) -> Fraction | None:
         multiplier = self.groups[int(self.group_of[i])].multiplier
@@ -204,7 +210,8 @@ class PayoutRun:
             self.table[i], g.status, list(g.reasons), dict(g.scores), dict(g.score_sources), g.combined,
             g.gates_passed, g.capped, g.multiplier, int(self.days[i]), proration,
             exact_bonus, self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]),
-            target, list(g.rounded) + self._target_rounding(i, g.plan))
+            target, list(g.rounded) + self._target_rounding(i, g.plan),
+            None if self.currency is None else self.currency.employee_fields(i, self.bonus_at(i)))
 
     def _target_rounding(self, i: int, plan: Plan) -> list[RoundingRecord]:
         step = _step(plan, "target_amount")
@@ -231,6 +238,11 @@ class PayoutRun:
 
     @property
     def total(self) -> Decimal:
+        """Every paid bonus; with several pay currencies, converted to the workspace currency and rounded once."""
+        if self.currency is not None:
+            from pmrules.currency.run import converted_total
+
+            return converted_total(self)
         return units_to_decimal(self.units[self.paid_mask].sum(), self.quantum)
 
 
@@ -302,12 +314,15 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
         np.zeros(0, dtype=bool)
     plan_rounding: dict[str, tuple[Decimal, str]] = {
         p.id: (Decimal(p.rounding.quantum), p.rounding.mode) for p in m.plans if p.rounding is not None}
-    unit = common_quantum([Decimal(m.rounding.quantum), *(q for q, _ in plan_rounding.values())])
-    units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit)
+    currency = currency_run(ws, table)
+    unit = common_quantum([Decimal(m.rounding.quantum), *(q for q, _ in plan_rounding.values()),
+                           *(currency.quanta if currency is not None else ())])
+    units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit,
+                                          currency)
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals)
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:

@@ -212,4 +212,8 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str, *
         line_step = plan.rounding_steps.line_factor if plan.rounding_steps else None
         if line_step is not None:
             trail["line_factor_rounding"] = {"quantum": line_step.quantum, "mode": line_step.mode}
+    if run.currency is not None:  # issue 14: the pay currency, its rounding, and a foreign bonus converted
+        from pmrules.currency.explain import currency_trail
+
+        currency_trail(trail, run, index, (quantum, mode))
     return trail

@@ -155,6 +155,14 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
             part.append([name, Decimal(amount)])
             _as_text(part, [1])
             part.cell(row=part.max_row, column=2).number_format = MONEY_FORMAT
+    if "by_currency" in summary:  # several pay currencies (issue 14): each total, its rate and source
+        part = book.create_sheet("By currency")
+        part.append(["currency", "total", "rate", "source", f"converted ({currency})"])
+        for code, row in summary["by_currency"].items():
+            part.append([code, Decimal(row["total"]), Decimal(row["rate"]), row["source"], Decimal(row["converted"])])
+            _as_text(part, [1, 4])
+            for column in (2, 5):
+                part.cell(row=part.max_row, column=column).number_format = MONEY_FORMAT
     totals_sheet = book.create_sheet("Summary")
     totals_sheet.append(["total", Decimal(summary["total"])])
     totals_sheet.cell(row=1, column=2).number_format = MONEY_FORMAT

@@ -55,10 +55,17 @@ def extension_fields(p: EmployeePayout) -> dict[str, Any]:
         out["target_bonus"] = str(e.target_bonus)
     if e.individual_factor is not None:
         out["individual_factor"] = str(e.individual_factor)
+    if e.currency is not None or p.currency is not None:
+        out.update(currency_fields(p))
     if p.rounded:
         out["target_amount"] = None if p.target is None else format_decimal(p.target, 12)
         out["rounding_steps"] = [rounding_record(r) for r in p.rounded]
     return out
+
+
+def currency_fields(p: EmployeePayout) -> dict[str, Any]:
+    """The pay currency of an employee of a workspace that uses currencies, and the bonus converted."""
+    return {} if p.currency is None else dict(p.currency)
 
 
 def rounding_record(r: RoundingRecord) -> dict[str, Any]:
@@ -81,6 +88,10 @@ def _sums(run: PayoutRun, column: pa.Array) -> dict[str, str]:
 
 
 def totals(run: PayoutRun) -> dict[str, Any]:
+    if run.currency is not None:  # several pay currencies: converted totals and one per currency (issue 14)
+        from pmrules.currency.run import currency_totals
+
+        return currency_totals(run)
     paid = run.paid_count
     return {
         "total": str(run.total),
@@ -99,6 +110,8 @@ def payout_document(run: PayoutRun, employees_file: str, *, audit: dict[str, Any
         "rounding": {"quantum": str(run.quantum), "mode": run.mode},
         "audit": audit,
     }
+    if run.currency is not None:
+        document["fx_warnings"] = [f"{where}: {message}" for where, message in run.currency.fx.warnings]
     if run.pool is not None:
         document["pool"] = {
             "amount": str(run.pool.amount),
@@ -107,6 +120,8 @@ def payout_document(run: PayoutRun, employees_file: str, *, audit: dict[str, Any
             "leftover_units": run.pool.leftover_units,
             "distributed": run.pool.distributable,
         }
+        if getattr(run.pool, "parts", None) is not None:
+            document["pool"]["currencies"] = run.pool.parts  # type: ignore[attr-defined]
     return document
 
 
@@ -120,9 +135,13 @@ def level_components(run: PayoutRun) -> list[str]:
 
 
 def csv_columns(run: PayoutRun) -> list[str]:
-    """CSV_COLUMNS, with a `<level>_score` column after the individual score for each level component."""
+    """CSV_COLUMNS, with a `<level>_score` column after the individual score for each level component,
+    and a `currency` column after the bonus when the workspace pays in several currencies."""
     at = CSV_COLUMNS.index("multiplier")
-    return [*CSV_COLUMNS[:at], *(f"{c}_score" for c in level_components(run)), *CSV_COLUMNS[at:]]
+    columns = [*CSV_COLUMNS[:at], *(f"{c}_score" for c in level_components(run)), *CSV_COLUMNS[at:]]
+    if run.currency is not None:
+        columns.insert(columns.index("bonus") + 1, "currency")
+    return columns
 
 
 def output_table(run: PayoutRun) -> pa.Table:
@@ -156,6 +175,10 @@ def output_table(run: PayoutRun) -> pa.Table:
     columns["days"] = pc.cast(pa.array(run.days), pa.string())
     columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")
     columns["reason"] = per_group(["; ".join(g.reasons) for g in groups])
+    if run.currency is not None:  # each bonus at its pay currency's places, and the currency beside it
+        columns["bonus"] = pa.array(["" if (b := run.bonus_at(i)) is None else str(b) for i in range(len(run))],
+                                    pa.string())
+        columns["currency"] = run.currency.codes
     return pa.table(columns)
 
 

@@ -19,12 +19,13 @@ from pmrules.rational import Fraction
 from pmrules.workspace.employees import EmployeeTable
 
 if TYPE_CHECKING:
+    from pmrules.currency.run import CurrencyRun
     from pmrules.payout.compute import Group
 
 
 def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
            group_of: np.ndarray, paid_mask: np.ndarray, plan_rounding: dict[str, tuple[Decimal, str]],
-           unit: Decimal) -> tuple[np.ndarray, int, PoolResult | None]:
+           unit: Decimal, currency: CurrencyRun | None = None) -> tuple[np.ndarray, int, PoolResult | None]:
     """Each bonus in units of `unit`: the float product rounded once (exactly near a boundary), then pooled if asked.
 
     Plans that round bonuses themselves are rounded at their own quantum, then counted in `unit` (which
@@ -42,7 +43,12 @@ def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndar
         check_bonus_range(table, days, period.days, multipliers[group_of], paid_mask)
     with np.errstate(invalid="ignore"):
         approx = table.target_amounts() * (days / period.days) * multipliers[group_of]
-    if not plan_rounding and not any(_step(g.plan, "target_amount") for g in groups):
+    if currency is not None:  # several pay currencies (issue 14): one rounding per plan and currency
+        from pmrules.currency.units import currency_units
+
+        units, exact_rows = currency_units(approx, paid_mask, groups, group_of, plan_rounding,
+                                           (quantum, m.rounding.mode), unit, exact_bonus, currency)
+    elif not plan_rounding and not any(_step(g.plan, "target_amount") for g in groups):
         units, exact_rows = round_units(approx / float(quantum), paid_mask, quantum, m.rounding.mode, exact_bonus)
     else:
         units, exact_rows = _units_by_plan(approx, paid_mask, groups, group_of, plan_rounding, (quantum, m.rounding.mode),
@@ -50,6 +56,16 @@ def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndar
     if m.pool is None:
         return units, exact_rows, None
     paid = np.flatnonzero(paid_mask)
+    if currency is not None:
+        from pmrules.currency.pool import currency_pool
+
+        codes = currency.code_array()[paid].tolist()
+        quanta = {c: currency.rounding(c, (quantum, m.rounding.mode))[0] for c in currency.used()}
+        shares, shared = currency_pool([exact_bonus(int(i)) for i in paid], units[paid],
+                                     table.ids.take(pa.array(paid)).to_pylist(), codes, Decimal(m.pool.amount),
+                                     unit, quanta, currency)
+        units[paid] = shares
+        return units, exact_rows, shared
     shares, pool = allocate_pool([exact_bonus(int(i)) for i in paid], units[paid],
                                  table.ids.take(pa.array(paid)).to_pylist(), Decimal(m.pool.amount), quantum)
     units[paid] = shares

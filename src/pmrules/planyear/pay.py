@@ -42,6 +42,7 @@ class Payment:
     forgiven: Decimal = ZERO
     carried: Decimal = ZERO
     note: str = ""
+    currency: str | None = None  # the pay currency, in a workspace that uses currencies (issue 14)
 
     @property
     def net_before(self) -> Decimal:
@@ -73,6 +74,11 @@ class PeriodPayout:
 
     @property
     def total(self) -> Decimal:
+        """What this run pays; with several pay currencies, converted to the workspace currency (rounded once)."""
+        if self.run.currency is not None:
+            from pmrules.currency.planyear import converted_total
+
+            return converted_total(self)
         return sum((p.pay for p in self.payments), ZERO)
 
 
@@ -85,8 +91,9 @@ def pays_in(payout: PlanPayout, index: int, count: int) -> bool:
 
 
 def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str, int],
-               before: dict[str, tuple[Decimal, Decimal]]) -> PeriodPayout:
-    """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them."""
+               before: dict[str, tuple[Decimal, Decimal]], paid_in: dict[str, str] | None = None) -> PeriodPayout:
+    """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them;
+    `paid_in`: per employee, the currency those payments were made in (a workspace with currencies)."""
     index, period = find_period(ws.manifest, period_id)
     if ws.manifest.pool is not None:
         raise InputError("`pool:` and --period do not combine yet: a pool scales a whole year's bonuses, not a "
@@ -96,12 +103,20 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     final = index == count - 1
     employees = employed_through(ws.employees, period.end)
     run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees, actuals=ytd_actuals(ws, catalog, period_id))
-    quantum, mode = Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode
+    home_rounding: tuple[Decimal, str] = (Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode)
     plans = ws.organisation.plans
-    zero = ZERO.quantize(quantum)
     result = []
     for i in range(len(run)):
         employee_id = run.table.ids[i].as_py()
+        quantum, mode = home_rounding
+        code: str | None = None
+        if run.currency is not None:  # true-up per person in the person's pay currency (issue 14)
+            from pmrules.currency.planyear import check_same_currency
+
+            code = run.currency.codes[i].as_py()
+            check_same_currency(run, i, code, paid_in)
+            quantum, mode = run.currency.rounding(code, home_rounding)
+        zero = ZERO.quantize(quantum)
         plan: Plan = plans[run.table.plans[i].as_py()]
         rules = plan.payout or DEFAULT_PAYOUT
         paid_before, forgiven_before = before.get(employee_id, (zero, zero))
@@ -109,10 +124,11 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         share = Fraction(1) if final else Fraction(Decimal(str(rules.advance_share)))
         if earned is None:
             result.append(Payment(employee_id, plan.id, "unpaid", None, share, None, paid_before, forgiven_before,
-                                  None, zero, zero, zero, note="; ".join(run.groups[int(run.group_of[i])].reasons)))
+                                  None, zero, zero, zero, note="; ".join(run.groups[int(run.group_of[i])].reasons),
+                                  currency=code))
             continue
         payment = Payment(employee_id, plan.id, "paid", earned, share, None, paid_before, forgiven_before, None,
-                          zero, zero, zero)
+                          zero, zero, zero, currency=code)
         if not pays_in(rules, index, count):
             payment.note = f"plan {plan.id} pays {'at year end' if rules.frequency == 'year' else 'by quarter'}: " \
                            "nothing is due this period"

@@ -156,8 +156,10 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     by_center: dict[str, list[Decimal]] = defaultdict(list)
     for p in run.paid:
         if p.bonus is not None:
-            by_plan[p.employee.plan].append(p.bonus)
-            by_center[p.employee.center].append(p.bonus)
+            # a bonus in a foreign pay currency counts in the workspace currency here (issue 14)
+            bonus = Decimal(p.currency["bonus_converted"]) if p.currency and "bonus_converted" in p.currency else p.bonus
+            by_plan[p.employee.plan].append(bonus)
+            by_center[p.employee.center].append(bonus)
     return ReportData(ws, catalog, run, audit, root, nodes, order, dict(by_objective),
                       controllability_matrix(catalog, audit.findings, nodes, order),
                       {p.id: by_plan.get(p.id, []) for p in m.plans},

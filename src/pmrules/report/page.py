@@ -228,6 +228,10 @@ def _payouts(data: ReportData) -> str:
         out.append(total_vs_pool(run.pool.unscaled_total, run.pool.amount, cur))
     else:
         out.append(f"<p>Total {esc(cur)} {esc(money(run.total, run.quantum))}; no pool is set.</p>")
+    if run.currency is not None:  # several pay currencies (issue 14): each one's total, rate and source
+        from pmrules.currency.report import currency_section
+
+        out.append(currency_section(run, esc))
     if run.unpaid:
         items = "".join(f"<li><b>{esc(p.employee.employee_id)}</b> {esc(p.employee.name)}: {esc('; '.join(p.reasons))}"
                         "</li>" for p in run.unpaid)
@@ -311,7 +315,7 @@ def _reconciliation(rows: list[EmployeeRow], total: int, cur: str) -> str:
         scores = "<br>".join(f"{esc(c)} {esc(pct(s))}" for c, _, s in r.scores) or "–"
         multiplier = pct(r.multiplier) + (" (cap)" if r.capped else "") + (" (a gate fails)" if r.gates_passed is False
                                                                            else "")
-        bonus = "–" if r.bonus is None else f"{r.bonus:,}"
+        bonus = "–" if r.bonus is None else f"{r.bonus:,}" + (f" {r.currency}" if r.currency not in (None, cur) else "")
         status = "" if r.status == "paid" else f"<br><span class=red>{esc('; '.join(r.reasons))}</span>"
         search = " ".join([r.employee_id, r.name, r.center, r.plan, *(m.kpi for m in r.measures)]).lower()
         body.append(f'<tr id="e-{esc(r.employee_id)}" data-s="{esc(search)}"><td>{esc(r.employee_id)}</td>'

@@ -45,6 +45,7 @@ class EmployeeRow:
     bonus: Decimal | None
     reasons: tuple[str, ...]
     gates_passed: bool | None = None
+    currency: str | None = None  # the pay currency, in a workspace that uses currencies (issue 14)
 
 
 def reconciliation(run: PayoutRun) -> list[EmployeeRow]:
@@ -68,5 +69,6 @@ def reconciliation(run: PayoutRun) -> list[EmployeeRow]:
                 measures.append(Measure(component, owner, line.kpi, line.measured or owner, line.value, line.factor,
                                         line.weight, line.override is not None))
         rows.append(EmployeeRow(e.employee_id, e.name, e.center, e.plan, p.status, tuple(measures), tuple(scores),
-                                p.multiplier, p.capped, p.proration, p.bonus, tuple(p.reasons), p.gates_passed))
+                                p.multiplier, p.capped, p.proration, p.bonus, tuple(p.reasons), p.gates_passed,
+                                None if p.currency is None else p.currency["currency"]))
     return rows

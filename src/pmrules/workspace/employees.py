@@ -69,6 +69,8 @@ class EmployeeTable(Sequence[Employee]):
     target_text: pa.Array | None = None
     factor_text: pa.Array | None = None
     rating_labels: tuple[str, ...] = ()
+    # Beyond version 1 (issue 14): each row's pay currency as written ("" = the workspace's); None: no column.
+    currency_text: pa.Array | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -147,6 +149,7 @@ class EmployeeTable(Sequence[Employee]):
         codes = [rating_code(e.individual_rating) for e in employees]
         target = [e.target_bonus for e in employees]
         factor = [e.individual_factor for e in employees]
+        currency = [e.currency for e in employees]
         return cls(
             file=file,
             ids=strings([e.employee_id for e in employees]), names=strings([e.name for e in employees]),
@@ -163,6 +166,7 @@ class EmployeeTable(Sequence[Employee]):
             target_text=None if all(t is None for t in target) else strings(["" if t is None else str(t) for t in target]),
             factor_text=None if all(f is None for f in factor) else strings(["" if f is None else str(f) for f in factor]),
             rating_labels=tuple(labels),
+            currency_text=None if all(c is None for c in currency) else strings([c or "" for c in currency]),
         )
 
 

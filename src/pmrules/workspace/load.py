@@ -28,6 +28,7 @@ from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
 if TYPE_CHECKING:
+    from pmrules.currency.rates import FxRates
     from pmrules.sources import SourceReport
 
 MANIFEST_NAME = "pmrules.yaml"
@@ -52,6 +53,8 @@ class Workspace:
     adjustments: list[Adjustment] = field(default_factory=list)
     raw_actuals: Actuals | None = None
     raw_period_actuals: dict[str, Actuals] | None = None
+    # Issue 14: the exchange rates of a workspace that pays in several currencies (None: version 1).
+    fx: FxRates | None = None
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -158,11 +161,27 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     except PmrulesError as exc:
         errors.append(exc)
     raise_all(errors)
+    fx = _currencies(root, manifest, index, employees, files)
     workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports, period_actuals,
-                          adjustments)
+                          adjustments, fx=fx)
     raise_all([*check_structure(workspace), *check_periods(workspace), *check_overrides(workspace)])
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
+
+
+def _currencies(root: Path, manifest: Manifest, index: LineIndex, employees: EmployeeTable,
+                files: list[Path]) -> FxRates | None:
+    """fx.csv and the pay currencies, checked (issue 14); nothing is read for a version-1 workspace."""
+    if employees.currency_text is None and manifest.data.fx is None and not manifest.currencies:
+        return None
+    from pmrules.currency.check import load_fx
+
+    def data_path(named: str) -> Path:
+        path = _data_path(root, named, index, "fx")
+        files.append(path)
+        return path
+
+    return load_fx(root, manifest, employees, index.locate, data_path)
 
 
 def _plain_report(key: str, file: str, rows: int, header: list[str]) -> SourceReport:

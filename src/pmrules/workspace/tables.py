@@ -118,6 +118,7 @@ def read_employees(table: Table) -> list[Employee]:
             factor = parse_decimal(cell("individual_factor"), "individual_factor") if cell("individual_factor") else None
             if factor is not None and factor < 0:
                 raise CellError(f"individual_factor is {factor}, negative", "an individual factor is zero or more")
+            currency = _currency(cell("currency")) if "currency" in columns else None
             if factor is not None and rating is not None:
                 raise CellError("both individual_rating and individual_factor are given",
                                 "give one of them: the rating is looked up in the plan, the factor is the score itself")
@@ -149,6 +150,7 @@ def read_employees(table: Table) -> list[Employee]:
                 individual_rating=rating,
                 target_bonus=target,
                 individual_factor=factor,
+                currency=currency,
                 line=where.line or 0,
             )
         )
@@ -185,6 +187,15 @@ def _target(pct_text: str, target_text: str, has_target_column: bool) -> tuple[D
             f"it is a fraction of salary between 0 and {MAX_TARGET_BONUS_PCT}: write 0.10 for 10% (10 would mean 1000%)",
         )
     return pct, None
+
+
+def _currency(text: str) -> str:
+    """The pay currency as an ISO 4217 code, or "" (the column is there, the cell empty: the workspace's)."""
+    code = text.strip()
+    if code and not re.fullmatch(r"[A-Z]{3}", code):
+        raise CellError(f"currency is {excerpt(text)}, not an ISO 4217 code",
+                        "write three capital letters such as EUR, or leave it empty for the workspace's currency")
+    return code
 
 
 def _rating(text: str) -> int | str:

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmrules.audit.facts.fx import fx_rate_facts
 from pmrules.audit.facts.groups import employee_groups, value_counts
 from pmrules.audit.facts.lookalike import lookalike_facts
 from pmrules.audit.facts.manual import adjustment_facts, override_facts
@@ -273,6 +274,7 @@ def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
     built += [("reconciliation", fact) for fact in reconciliation_facts(ctx.ws, ctx.catalog)]
     built += [("adjustment", fact) for fact in adjustment_facts(ctx.ws, ctx.catalog)]
     built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
+    built += [("fx_rate", fact) for fact in fx_rate_facts(ctx.ws)]
     return built
 
 

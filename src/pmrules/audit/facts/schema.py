@@ -103,6 +103,13 @@ FACT_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "ids": ("list[str]", "the ids that look alike (the first 20)"), "count": ("number", "how many ids look alike"),
         "label": ("str", "'E001 (employees.csv:2), EOO1 (employees.csv:9)': each id with where it is defined"),
     },
+    "fx_rate": {
+        "id": ("str", "the currency code"), "currency": ("str", "the currency code (ISO 4217)"),
+        "rate": ("str", "units of the workspace currency per 1 unit of it, as written in fx.csv"),
+        "source": ("str", "where the rate comes from"), "as_of": ("str", "the rate's date (YYYY-MM-DD), if given"),
+        "workspace_currency": ("bool", "the row is the workspace currency itself (rate 1)"),
+        "employees": ("number", "employees paid in this currency"),
+    },
     "reconciliation": {
         "id": ("str", "'centre / input', e.g. 'south / revenue'"), "center": ("str", "the parent centre"),
         "center_type": ("str", "type of the parent centre"), "input": ("str", "the input, rolled up as a sum"),
