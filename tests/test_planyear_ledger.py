@@ -69,6 +69,15 @@ def test_the_golden_plan_year(kind: str, workspace: Path, tmp_path: Path) -> Non
     explained = pmrules("payout", ws, "--period", "Q2", "--explain", "A2", url=url)
     assert "retro adjustment: Q1 won of corp was 40 when run 1 paid it, now 36" in explained.output
     assert "actuals.csv:2" in explained.output and "pays 0.00 — negative true-up: 1281.16 forgiven" in explained.output
+    # The restatement's money (EXPECTED.md, "Q2"): with won 40 as recorded, earned 3,719.18 and target
+    # 0.75 x 3,719.18 = 2,789.385 = 2,789.39; with 36, 3,223.29 and 2,417.47.
+    assert ("Q1 won of corp 40 -> 36: earned year to date 3223.29 instead of 3719.18 (-495.89), target 2417.47 "
+            "instead of 2789.39 (-371.92 of this period's due)") in explained.output
+    money = json.loads(pmrules("payout", ws, "--period", "Q2", "--explain", "A2", "--format", "json",
+                               url=url).stdout)["plan_year"]["retro_money"]
+    assert money == [{"restatement": "Q1 won of corp 40 -> 36", "earned_as_recorded": "3719.18", "earned": "3223.29",
+                      "earned_difference": "-495.89", "target_as_recorded": "2789.39", "target": "2417.47",
+                      "target_difference": "-371.92"}]
 
     q3 = pays(pmrules("payout", ws, "--period", "Q3", "--format", "json", "--commit", url=url))
     assert q3 == {"A1": "3032.88", "A2": "4314.04", "A3": "4314.04", "J1": "2268.50", "Y1": "0.00"}

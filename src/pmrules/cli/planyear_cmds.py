@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import getpass
 import io
 import json
@@ -21,7 +22,7 @@ from pmrules.errors import InputError
 from pmrules.io.run_manifest import sha256
 from pmrules.planyear.pay import PeriodPayout, actuals_record, find_retro, kpi_record, pay_period
 from pmrules.planyear.periods import find_period
-from pmrules.planyear.ytd import period_kpis
+from pmrules.planyear.ytd import at_period, period_kpis
 from pmrules.safetext import printable, printable_data
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -73,7 +74,9 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         basis = ledger.committed(m.workspace, m.period, earlier)
         before = ledger.paid_before(list(basis.values()))
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
-    audit_record, rulesets, inputs, _ = audit_first(opened, skip_audit, output, phase)
+    # The audit judges the year-to-date actuals this period pays on (not the whole year's).
+    at = dataclasses.replace(opened, workspace=at_period(ws, opened.catalog, period_id))
+    audit_record, rulesets, inputs, _ = audit_first(at, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
     result = pay_period(ws, opened.catalog, period_id, basis, before)
     if ledger is not None and basis:
@@ -89,6 +92,10 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     if employee is not None:
         trail = explain(ws, opened.catalog, result.run, employee)
         trail["plan_year"] = plan_year_trail(result, employee, period_values, ledger, m.workspace)
+        if result.retro:
+            from pmrules.planyear.retro import retro_money
+
+            trail["plan_year"]["retro_money"] = retro_money(ws, opened.catalog, result, employee)
         text = to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)) + \
             render_plan_year(printable_data(trail["plan_year"]))
         emit(text, output, inputs)
@@ -215,7 +222,19 @@ def render_plan_year(t: dict[str, Any]) -> str:
     for r in t["retro_adjustments"]:
         lines.append(f"retro adjustment: {r['period']} {r['input']} of {r['entity']} was {r['recorded']} when run "
                      f"{r['run_id']} paid it, now {r['now']} ({r['row']}); the difference is in this year-to-date")
+    for money in t.get("retro_money", []):
+        lines.append(f"  {money['restatement']}: earned year to date {money['earned']} instead of "
+                     f"{money['earned_as_recorded']} ({_signed(money['earned_difference'])})"
+                     + (f", target {money['target']} instead of {money['target_as_recorded']} "
+                        f"({_signed(money['target_difference'])} of this period's due)"
+                        if money["target_difference"] is not None else ""))
     return "\n".join(lines) + "\n"
+
+
+def _signed(text: str | None) -> str:
+    if text is None:
+        return "n/a"
+    return text if text.startswith("-") else f"+{text}"
 
 
 def _opened_manifest(directory: Path) -> Any:
