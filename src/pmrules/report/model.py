@@ -18,6 +18,7 @@ from pmrules.payout import PayoutRun, Period, compute_payouts
 from pmrules.payout.exact import exact
 from pmrules.rational import Fraction
 from pmrules.report.reconcile import EmployeeRow, reconciliation
+from pmrules.report.trends import Point, line_trends
 from pmrules.workspace import Workspace
 from pmrules.workspace.levels import measured_owner
 
@@ -43,6 +44,7 @@ class LineView:
     supports_anchor: str | None
     problem: str | None
     measured: str | None = None  # the centre whose KPI a shared-measure line reads
+    trend: tuple[Point, ...] = ()  # a plan year's periods: (period, its own value, year to date); else empty
 
 
 @dataclass
@@ -135,9 +137,13 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
         return None
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
+    measured = {(card.owner, j): measured_owner(ws, card.owner, line) or card.owner
+                for card in m.scorecards for j, line in enumerate(card.kpis)}
+    trends = line_trends(ws, catalog, {(measured[(card.owner, j)], line.kpi) for card in m.scorecards
+                                       for j, line in enumerate(card.kpis)}) if ws.period_actuals is not None else {}
     for card in m.scorecards:
         views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports),
-                            measured_owner(ws, card.owner, line) or card.owner)
+                            measured[(card.owner, j)], trends.get((measured[(card.owner, j)], line.kpi), ()))
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
@@ -159,7 +165,7 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
 
 
 def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
-               supports_anchor: str | None, measured: str) -> LineView:
+               supports_anchor: str | None, measured: str, trend: tuple[Point, ...] = ()) -> LineView:
     entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(measured, line.kpi)
@@ -171,7 +177,7 @@ def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: Score
     return LineView(line_anchor(owner, j), owner, line.kpi, entry.definition.name if entry else line.kpi,
                     exact(line.weight), value, threshold, target, maximum, direction,
                     attainment(value, threshold, target, direction), line.supports, supports_anchor,
-                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None)
+                    run.values.problems.get((measured, line.kpi)), measured if measured != owner else None, trend)
 
 
 def controllability_matrix(catalog: Catalog, findings: list[Finding], nodes: dict[str, NodeView],
