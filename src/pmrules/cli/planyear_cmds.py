@@ -104,6 +104,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     emit(data, output, inputs)
     if commit:
         assert ledger is not None
+        rows, groups = payment_rows(result)
         record = RunRecord(
             workspace=m.workspace, plan_year=m.period, period=period_id, created_by=who(by), total=result.total,
             inputs=[{"path": _shown(ws.root, p), "sha256": sha256(p)} for p in sorted({*ws.input_files,
@@ -111,7 +112,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             plugins=[{"name": p.name, "distribution": p.distribution, "version": p.version} for p in opened.catalog.plugins],
             options={"period": period_id, "skip_audit": skip_audit}, audit=audit_record,
             actuals=actuals_record(ws, period_id), kpis=kpi_record(result.run, period_values),
-            payments=[payment_row(result, i) for i in range(len(result.payments))], basis=tuple(basis.values()))
+            payments=rows, trail_groups=groups, basis=tuple(basis.values()))
         run_id = ledger.commit_run(record, later, earlier)
         click.echo(printable(f"committed run {run_id}: {m.workspace} {m.period} {period_id} by {record.created_by} "
                              f"to {ledger.shown}"), err=True)
@@ -134,7 +135,24 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Each payment with its own part of the trail, and the part each multiplier group shares (once)."""
+    from pmrules.ledger.trails import shared, split
+
+    groups: dict[int, dict[str, Any]] = {}
+    rows = []
+    for i in range(len(result.payments)):
+        row = payment_row(result, i)
+        group_id = int(result.run.group_of[i])
+        if group_id not in groups:
+            groups[group_id] = shared(row["trail"])
+        row["trail"] = split(row["trail"], group_id)
+        rows.append(row)
+    return rows, groups
+
+
 def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
+    """One payment with its whole trail (the ledger's version 1 layout)."""
     p = result.payments[i]
     run = result.run
     e = run.table[i]
@@ -197,7 +215,8 @@ def plan_year_trail(result: PeriodPayout, employee: str, period_values: Any, led
     if ledger is not None:
         runs = set(result.basis.values())
         paid = [{"run": h["id"], "period": h["period"], "paid": h["paid"], "forgiven": h["forgiven"],
-                 "carried": h["carried"]} for h in ledger.history(workspace, employee) if h["id"] in runs]
+                 "carried": h["carried"], "multiplier": _multiplier(h["trail"]), "earned_ytd": h["earned"]}
+                for h in ledger.history(workspace, employee) if h["id"] in runs]
     kpis = [{"owner": owner, "kpi": kpi, "period": v["period"], "ytd": v["ytd"]}
             for owner, lines in kpi_record(result.run, period_values).items() for kpi, v in lines.items()]
     return {"period": result.period, "final": result.final, "days_elapsed": int(result.run.days[i]),
@@ -216,7 +235,8 @@ def render_plan_year(t: dict[str, Any]) -> str:
     lines.append(f"share paid now: {t['share']} -> target {t['target']}")
     for paid in t["paid_before"]:
         lines.append(f"  paid for {paid['period']} (run {paid['run']}): {paid['paid']}"
-                     + (f", forgiven {paid['forgiven']}" if Decimal(paid["forgiven"]) else ""))
+                     + (f", forgiven {paid['forgiven']}" if Decimal(paid["forgiven"]) else "")
+                     + f" (earned year to date {paid['earned_ytd']}, multiplier {paid['multiplier']})")
     lines.append(f"paid before, net of forgiven: {t['net_paid_before']}")
     lines.append(f"due: {t['due']}; pays {t['pay']}" + (f" — {t['note']}" if t["note"] else ""))
     for r in t["retro_adjustments"]:
@@ -229,6 +249,15 @@ def render_plan_year(t: dict[str, Any]) -> str:
                         f"({_signed(money['target_difference'])} of this period's due)"
                         if money["target_difference"] is not None else ""))
     return "\n".join(lines) + "\n"
+
+
+def _multiplier(trail: str) -> str | None:
+    """The multiplier an earlier run paid on, from its ledger trail (either layout, expanded by the ledger)."""
+    from pmrules.payout.exact import format_decimal
+    from pmrules.rational import Fraction
+
+    value = json.loads(trail).get("multiplier")
+    return None if value is None else format_decimal(Fraction(value))
 
 
 def _signed(text: str | None) -> str:
