@@ -106,3 +106,20 @@ def test_a_version_1_ledger_migrates_and_both_layouts_read_the_same(kind: str, w
     assert [(r["run"], r["status"], r["paid"]) for r in history] == [(1, "superseded", "0.00"), (2, "committed", "0.00")]
     explained = pmrules("payout", ws, "--period", "Q2", "--explain", "A1", url=url).output
     assert "paid for Q1 (run 2): 3698.63 (earned year to date 4931.51, multiplier 2)" in explained
+
+
+def test_the_split_trail_expands_to_the_whole_version_1_trail() -> None:
+    from pmrules.api import open_workspace
+    from pmrules.ledger.trails import expand
+    from pmrules.planyear.pay import pay_period
+    from pmrules.planyear.record import payment_row, payment_rows
+    from pmrules.plugins import get_plugin_manager
+
+    opened = open_workspace(PLAN_YEAR, get_plugin_manager(entry_points=False))
+    for period in ("Q1", "Q3", "Q4"):
+        result = pay_period(opened.workspace, opened.catalog, period, {}, {})
+        rows, groups = payment_rows(result)
+        assert len(groups) == 4  # carry (A1, J1), forgive, recover, annual
+        for i, row in enumerate(rows):
+            whole = payment_row(result, i)
+            assert {**row, "trail": expand(row["trail"], groups)} == whole, (period, row["employee_id"])

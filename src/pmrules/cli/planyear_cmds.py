@@ -22,7 +22,8 @@ from pmrules.errors import InputError
 from pmrules.io.run_manifest import sha256
 from pmrules.planyear.pay import PeriodPayout, actuals_record, find_retro, kpi_record, pay_period
 from pmrules.planyear.periods import find_period
-from pmrules.planyear.ytd import at_period, period_kpis
+from pmrules.planyear.record import payment_rows
+from pmrules.planyear.ytd import at_period, own_period_kpis
 from pmrules.safetext import printable, printable_data
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -78,12 +79,13 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     at = dataclasses.replace(opened, workspace=at_period(ws, opened.catalog, period_id))
     audit_record, rulesets, inputs, _ = audit_first(at, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
-    result = pay_period(ws, opened.catalog, period_id, basis, before)
+    result = pay_period(ws, opened.catalog, period_id, basis, before, ytd=at.workspace.actuals)
     if ledger is not None and basis:
         latest = max(basis.values())
-        retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest)["actuals"]), latest)
+        retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest, with_payments=False)["actuals"]),
+                           latest)
     result.retro = retro
-    period_values, _ytd = period_kpis(ws, opened.catalog, period_id)
+    period_values = own_period_kpis(ws, opened.catalog, period_id)
     phase.close()
     missing = [p for p in earlier if p not in basis]
     if missing:
@@ -133,39 +135,6 @@ def _shown(root: Path, path: Path) -> str:
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
-    """Each payment with its own part of the trail, and the part each multiplier group shares (once)."""
-    from pmrules.ledger.trails import shared, split
-
-    groups: dict[int, dict[str, Any]] = {}
-    rows = []
-    for i in range(len(result.payments)):
-        row = payment_row(result, i)
-        group_id = int(result.run.group_of[i])
-        if group_id not in groups:
-            groups[group_id] = shared(row["trail"])
-        row["trail"] = split(row["trail"], group_id)
-        rows.append(row)
-    return rows, groups
-
-
-def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
-    """One payment with its whole trail (the ledger's version 1 layout)."""
-    p = result.payments[i]
-    run = result.run
-    e = run.table[i]
-    group = run.groups[int(run.group_of[i])]
-    trail = {"plan": p.plan, "center": e.center, "base_salary": str(e.base_salary),
-             "target_bonus_pct": str(e.target_bonus_pct), "start_date": str(e.start_date or ""),
-             "days": int(run.days[i]), "year_days": run.period.days,
-             "scores": {c: None if s is None else str(s) for c, s in group.scores.items()},
-             "multiplier": None if group.multiplier is None else str(group.multiplier), "share": str(p.share),
-             "target": _money(p.target), "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before),
-             "note": p.note, "reasons": list(group.reasons)}
-    return {"employee_id": p.employee_id, "status": p.status, "earned": _money(p.earned), "due": _money(p.due),
-            "paid": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "trail": trail}
 
 
 COLUMNS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_before", "forgiven_before", "due",

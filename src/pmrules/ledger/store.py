@@ -138,13 +138,16 @@ class Ledger:
         with self._read() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def run(self, workspace: str, run_id: int) -> dict[str, Any]:
+    def run(self, workspace: str, run_id: int, *, with_payments: bool = True) -> dict[str, Any]:
+        """The run's row; with `with_payments`, also every payment by employee, each with its whole trail."""
         with self._read() as connection:
             row = connection.execute(select(runs).where(runs.c.id == run_id, runs.c.workspace == workspace)).first()
             if row is None:
                 raise LedgerError(f"no run {run_id} of workspace '{workspace}' in the ledger {self.shown}",
                                   hint="`pmrules runs WORKSPACE` lists them")
             record = dict(row._mapping)
+            if not with_payments:
+                return record
             record["payments"] = {p.employee_id: dict(p._mapping) for p in connection.execute(
                 select(payments).where(payments.c.run_id == run_id).order_by(payments.c.employee_id))}
             _expand_trails(connection, list(record["payments"].values()))

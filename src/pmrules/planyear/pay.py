@@ -85,8 +85,9 @@ def pays_in(payout: PlanPayout, index: int, count: int) -> bool:
 
 
 def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str, int],
-               before: dict[str, tuple[Decimal, Decimal]]) -> PeriodPayout:
-    """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them."""
+               before: dict[str, tuple[Decimal, Decimal]], *, ytd: Actuals | None = None) -> PeriodPayout:
+    """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them;
+    `ytd`: the year-to-date actuals through the period, when the caller has them already."""
     index, period = find_period(ws.manifest, period_id)
     if ws.manifest.pool is not None:
         raise InputError("`pool:` and --period do not combine yet: a pool scales a whole year's bonuses, not a "
@@ -95,7 +96,7 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     count = len(ws.manifest.periods or [])
     final = index == count - 1
     employees = employed_through(ws.employees, period.end)
-    run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees, actuals=ytd_actuals(ws, catalog, period_id))
+    run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees, actuals=ytd_actuals(ws, catalog, period_id) if ytd is None else ytd)
     quantum, mode = Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode
     plans = ws.organisation.plans
     zero = ZERO.quantize(quantum)

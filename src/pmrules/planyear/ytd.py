@@ -49,6 +49,11 @@ def scorecard_requests(ws: Workspace) -> list[tuple[str, str]]:
     return sorted({(card.owner, line.kpi) for card in ws.manifest.scorecards for line in card.kpis})
 
 
+def own_period_kpis(ws: Workspace, catalog: Catalog, period_id: str) -> KpiValues:
+    """Every scorecard KPI for the period alone (from its own actuals)."""
+    return evaluate_kpis(catalog, period_actuals(ws, period_id), scorecard_requests(ws))
+
+
 def period_kpis(ws: Workspace, catalog: Catalog, period_id: str) -> tuple[KpiValues, KpiValues]:
     """Every scorecard KPI for the period alone and year-to-date (a ratio of sums, not an average of ratios)."""
     requests = scorecard_requests(ws)
