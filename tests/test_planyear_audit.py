@@ -39,3 +39,16 @@ def test_a_rule_on_actuals_fires_on_the_year_to_date_values_that_do_not() -> Non
 def test_the_whole_year_is_audited_on_the_whole_year() -> None:
     result = CliRunner().invoke(cli, ["audit", str(WORKSPACE), "--format", "json"], env={"PMRULES_LOAD_PLUGINS": ""})
     assert RULE in result.output and "15" in result.output
+
+
+def test_audit_period_judges_the_year_to_date_through_it() -> None:
+    def audit(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["audit", str(WORKSPACE), *args], env={"PMRULES_LOAD_PLUGINS": ""})
+        return result.exit_code, result.output
+
+    code, output = audit("--period", "Q1")
+    assert code == 0 and RULE not in output
+    code, output = audit("--period", "Q2", "--format", "json")
+    assert code == 1 and RULE in output and "15" in output
+    code, output = audit("--period", "Q9")
+    assert code == 2 and "no period 'Q9'" in output
