@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
 
 from pmrules.cli import cli
@@ -123,3 +125,21 @@ def test_the_split_trail_expands_to_the_whole_version_1_trail() -> None:
         for i, row in enumerate(rows):
             whole = payment_row(result, i)
             assert {**row, "trail": expand(row["trail"], groups)} == whole, (period, row["employee_id"])
+
+
+TEXT = st.text(alphabet="abc0123456789.-/ ", max_size=8)
+
+
+@given(trail=st.fixed_dictionaries({
+    "plan": TEXT, "center": TEXT, "base_salary": TEXT, "target_bonus_pct": TEXT, "start_date": TEXT,
+    "days": st.integers(0, 366), "year_days": st.sampled_from([365, 366]),
+    "scores": st.dictionaries(TEXT, st.none() | TEXT, max_size=3), "multiplier": st.none() | TEXT, "share": TEXT,
+    "target": st.none() | TEXT, "paid_before": TEXT, "forgiven_before": TEXT, "note": TEXT,
+    "reasons": st.lists(TEXT, max_size=2)}), group=st.integers(0, 10**6))
+def test_split_then_expand_gives_the_whole_trail_back(trail: dict[str, object], group: int) -> None:
+    from pmrules.ledger.trails import expand, shared, split
+
+    own = split(trail, group)
+    assert not set(own) & {"scores", "multiplier", "reasons", "plan", "center", "share", "year_days"}
+    assert expand(own, {group: shared(trail)}) == trail
+    assert expand(trail, {}) == trail  # a version 1 trail reads as it is

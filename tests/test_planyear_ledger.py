@@ -137,3 +137,27 @@ def test_default_ledger_is_sqlite_in_the_workspace(workspace: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (workspace / ".pmrules" / "ledger.db").is_file()
     assert "by ana" in result.output
+
+
+def test_several_restatements_are_valued_alone_and_together(workspace: Path, tmp_path: Path) -> None:
+    """Q1 paid with won 40 / leads 100 and locked, then restated to won 36 and leads 90. By hand:
+    now      YTD Q2 46/190 = 23/95, factor 0.5 + 0.5 x (23/95 - 0.2)/0.1 = 27/38,
+             earned 10,000 x 181/365 x 27/38 = 48,870,000 / 13,870 = 3,523.43, target 0.75 x = 2,642.5725 = 2,642.57;
+    won 40   50/190, factor 31/38: 56,110,000 / 13,870 = 4,045.42 (-521.99); target 3,034.065 = 3,034.07 (-391.50);
+    leads 100  46/200 = 0.23, factor 0.65: 3,223.29 (+300.14); target 2,417.47 (+225.10);
+    both     50/200, factor 0.75: 3,719.18 (-195.75); target 2,789.39 (-146.82), not the sum of the parts."""
+    url = ledger_url("sqlite", tmp_path)
+    ws = str(workspace)
+    restate_q1(workspace, "40")
+    assert pmrules("payout", ws, "--period", "Q1", "--commit", url=url).exit_code == 0
+    assert pmrules("lock", ws, "--period", "Q1", url=url).exit_code == 0
+    restate_q1(workspace, "36")
+    text = (workspace / "actuals.csv").read_text()
+    (workspace / "actuals.csv").write_text(text.replace("corp,Q1,leads,100", "corp,Q1,leads,90"))
+    result = pmrules("payout", ws, "--period", "Q2", "--explain", "A1", "--format", "json", url=url)
+    money = json.loads(result.stdout)["plan_year"]["retro_money"]
+    assert [(m["restatement"], m["earned"], m["earned_as_recorded"], m["earned_difference"], m["target_as_recorded"],
+             m["target_difference"]) for m in money] == [
+        ("Q1 leads of corp 100 -> 90", "3523.43", "3223.29", "300.14", "2417.47", "225.10"),
+        ("Q1 won of corp 40 -> 36", "3523.43", "4045.42", "-521.99", "3034.07", "-391.50"),
+        ("all restatements together", "3523.43", "3719.18", "-195.75", "2789.39", "-146.82")]
