@@ -1,10 +1,13 @@
 """A seeded synthetic workspace of any size in the WORKSPACE.md format, for benchmarks.
 
     python bench/generate.py OUT_DIR --employees 1000000 --centers 5000 --seed 7
+    python bench/generate.py OUT_DIR --employees 1000000 --centers 5000 --periods 4   # a plan year
 
 The organisation: one investment centre, regional profit centres, branch profit centres, and a
 share of cost and revenue centres; 4-6 KPIs per scorecard drawn from what each centre type may be
 scored on; three plans; ratings 1-5; about 8% of employees joined or left during the year.
+With `--periods N` the year has N periods (`periods:`) and actuals.csv has each centre's own values for
+each period (wide, `entity,period,...`); the employees are the same as without it (same seed).
 """
 
 from __future__ import annotations
@@ -55,7 +58,21 @@ def _actuals(rng: random.Random, kind: str) -> dict[str, str]:
     return {k: str(v) for k, v in values.items()}
 
 
-def generate(out: Path, employees: int, centers: int, seed: int, line_range: tuple[int, int] = (4, 6)) -> None:
+def _periods(count: int) -> list[tuple[str, str, str]]:
+    """`count` periods of the 2026 calendar year (4: quarters, 12: months), as (id, start, end)."""
+    import calendar
+
+    months = 12 // count
+    result = []
+    for i in range(count):
+        first, last = i * months + 1, (i + 1) * months
+        result.append((f"Q{i + 1}" if count == 4 else f"P{i + 1:02d}", f"2026-{first:02d}-01",
+                       f"2026-{last:02d}-{calendar.monthrange(2026, last)[1]:02d}"))
+    return result
+
+
+def generate(out: Path, employees: int, centers: int, seed: int, line_range: tuple[int, int] = (4, 6),
+             periods: int = 0) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     regions = max(1, centers // 50)
@@ -108,13 +125,21 @@ def generate(out: Path, employees: int, centers: int, seed: int, line_range: tup
               "    curve: {threshold: 0.4, target: 1.0, maximum: 2.5}", "    cap: 2.5",
               "    individual_ratings: {1: 0.0, 2: 0.6, 3: 1.0, 4: 1.2, 5: 1.4}",
               "data:", "  employees: employees.csv", "  actuals: actuals.csv"]
+    if periods:
+        lines[-3:-3] = ["periods:", *(f"  - {{id: {p}, start: {a}, end: {b}}}" for p, a, b in _periods(periods))]
     (out / "pmrules.yaml").write_text("\n".join(lines) + "\n")
     inputs = sorted(_actuals(rng, "investment"))
     with open(out / "actuals.csv", "w") as handle:
-        handle.write("entity," + ",".join(inputs) + "\n")
+        handle.write("entity," + ("period," if periods else "") + ",".join(inputs) + "\n")
         for cid, kind in kinds.items():
-            values = _actuals(rng, kind)
-            handle.write(cid + "," + ",".join(values.get(name, "") for name in inputs) + "\n")
+            values = _actuals(rng, kind)  # drawn as without periods, so the employees below stay the same
+            if not periods:
+                handle.write(cid + "," + ",".join(values.get(name, "") for name in inputs) + "\n")
+                continue
+            own = random.Random(f"{seed}-{cid}")  # each period's values from a stream of their own
+            for period, _, _ in _periods(periods):
+                values = _actuals(own, kind)
+                handle.write(f"{cid},{period}," + ",".join(values.get(name, "") for name in inputs) + "\n")
     center_ids = list(kinds)
     with open(out / "employees.csv", "w") as handle:
         handle.write("employee_id,name,center,plan,base_salary,target_bonus_pct,start_date,end_date,individual_rating\n")
@@ -141,8 +166,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lines", type=int, nargs=2, default=(4, 6), metavar=("MIN", "MAX"),
                         help="scorecard lines per centre (at most the KPIs a centre type may carry)")
+    parser.add_argument("--periods", type=int, default=0, choices=[0, 1, 2, 3, 4, 6, 12],
+                        help="a plan year of this many periods (4: quarters), each with its own actuals")
     args = parser.parse_args()
-    generate(args.out, args.employees, args.centers, args.seed, tuple(args.lines))
+    generate(args.out, args.employees, args.centers, args.seed, tuple(args.lines), args.periods)
 
 
 if __name__ == "__main__":

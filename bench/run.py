@@ -76,10 +76,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-audit", action="store_true", help="skip the audit-size benchmark")
     parser.add_argument("--plan-year", type=int, nargs="*", default=None, metavar="SIZE",
-                        help="only the plan-year case: four quarters paid and committed to a SQLite ledger")
+                        help="only the plan-year case: Q1-Q3 committed to a SQLite ledger, then Q4 with --commit, "
+                             "against the single-period run of the same employees")
     args = parser.parse_args()
     if args.plan_year is not None:
-        plan_year_case(args.plan_year or [100_000, 1_000_000])
+        plan_year_case(args.plan_year or [1_000_000])
         return
     sizes = [10_000, 100_000] if args.quick else args.sizes
     out = HERE / ".data" / "out"
@@ -111,40 +112,52 @@ def main() -> None:
 
 
 def plan_year_workspace(employees: int) -> Path:
-    """The synthetic workspace as a plan year: four quarters, each with the year's actuals (wide, per period)."""
-    source = workspace(employees, CENTERS.get(employees, max(100, employees // 200)))
-    target = HERE / ".data" / f"plan-year-{employees}"
-    if (target / "pmrules.yaml").exists():
-        return target
-    target.mkdir(parents=True, exist_ok=True)
-    manifest = (source / "pmrules.yaml").read_text().replace("data:\n", "periods:\n" + "".join(
-        f"  - {{id: Q{q}, start: 2026-{3 * q - 2:02d}-01, end: 2026-{3 * q:02d}-{[31, 30, 30, 31][q - 1]}}}\n"
-        for q in range(1, 5)) + "data:\n")
-    (target / "pmrules.yaml").write_text(manifest)
-    (target / "employees.csv").write_bytes((source / "employees.csv").read_bytes())
-    with open(source / "actuals.csv") as handle, open(target / "actuals.csv", "w") as out:
-        header, *rows = handle.read().splitlines()
-        first, rest = header.split(",", 1)
-        out.write(f"{first},period,{rest}\n")
-        for q in range(1, 5):
-            for row in rows:
-                entity, values = row.split(",", 1)
-                out.write(f"{entity},Q{q},{values}\n")
+    """The synthetic workspace as a plan year of four quarters, each with its own actuals (same employees)."""
+    centers = CENTERS.get(employees, max(100, employees // 200))
+    target = HERE / ".data" / f"plan-year-{employees}-{centers}"
+    if not (target / "employees.csv").is_file():
+        subprocess.run([PYTHON, str(HERE / "generate.py"), str(target), "--employees", str(employees),
+                        "--centers", str(centers), "--periods", "4"], check=True)
     return target
 
 
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run, both measured on that run (GNU time, else RUSAGE_CHILDREN)."""
+    if not Path("/usr/bin/time").exists():
+        return measure(command)
+    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], capture_output=True, text=True,
+                            env={**os.environ, "PMRULES_LOAD_PLUGINS": ""})
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{command[:3]} failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    seconds, kilobytes = result.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kilobytes) / 1024
+
+
 def plan_year_case(sizes: list[int]) -> None:
-    """Seconds and peak RSS of `payout --period Qn --commit` for each quarter in turn, on a fresh SQLite ledger."""
-    print("| employees | quarter | pmrules s | peak RSS MB | ledger MB |\n|---|---|---|---|---|")
+    """The plan year against the single-period run: Q1-Q3 paid and committed to a fresh SQLite ledger, then Q4
+    (year end) with --commit, each with the audit, as `payout WS --format csv` of the same employees."""
+    out = HERE / ".data" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
     for size in sizes:
+        single_ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
+        single = timed([PMRULES, "payout", str(single_ws), "--format", "csv", "--output", str(out / f"single-{size}.csv")])
         ws = plan_year_workspace(size)
         ledger = HERE / ".data" / f"plan-year-{size}.db"
         ledger.unlink(missing_ok=True)
         for q in range(1, 5):
-            seconds, rss = measure([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
-                                    "--output", str(HERE / ".data" / "out" / f"plan-year-{size}-Q{q}.csv"),
-                                    "--ledger", f"sqlite:///{ledger}", "--skip-audit"])
-            print(f"| {size:,} | Q{q} | {seconds:.2f} | {rss:.0f} | {ledger.stat().st_size / 1e6:.0f} |", flush=True)
+            seconds, rss = timed([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
+                                  "--output", str(out / f"plan-year-{size}-Q{q}.csv"), "--ledger", f"sqlite:///{ledger}"])
+            mb = ledger.stat().st_size / 1e6
+            rows.append((size, f"Q{q}", seconds, rss, mb, seconds / single[0], rss / single[1]))
+            print(f"done {size} Q{q}", file=sys.stderr, flush=True)
+        rows.append((size, "single period", single[0], single[1], 0.0, 1.0, 1.0))
+        kb = ledger.stat().st_size / 1e3 / (4 * size)
+        print(f"ledger: {kb:.2f} KB per employee and run", file=sys.stderr)
+    print("| employees | run | pmrules s | peak RSS MB | ledger MB | s / single period | RSS / single period |\n"
+          "|---|---|---|---|---|---|---|")
+    for size, run, seconds, rss, mb, ratio_t, ratio_m in rows:
+        print(f"| {size:,} | {run} | {seconds:.2f} | {rss:.0f} | {mb:.0f} | {ratio_t:.2f} | {ratio_m:.2f} |")
 
 
 if __name__ == "__main__":

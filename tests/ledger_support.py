@@ -26,7 +26,7 @@ def postgres_url() -> str:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            for table in ("signoffs", "locks", "payments", "runs", "ledger_meta"):
+            for table in ("signoffs", "locks", "trail_groups", "payments", "runs", "ledger_meta"):
                 connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     except Exception as exc:  # noqa: BLE001 - any failure to reach the server is the reason to skip
         reason = f"no PostgreSQL server at {POSTGRES_ENV}: {type(exc).__name__}: {str(exc).splitlines()[0]}"

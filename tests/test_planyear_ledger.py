@@ -69,6 +69,15 @@ def test_the_golden_plan_year(kind: str, workspace: Path, tmp_path: Path) -> Non
     explained = pmrules("payout", ws, "--period", "Q2", "--explain", "A2", url=url)
     assert "retro adjustment: Q1 won of corp was 40 when run 1 paid it, now 36" in explained.output
     assert "actuals.csv:2" in explained.output and "pays 0.00 — negative true-up: 1281.16 forgiven" in explained.output
+    # The restatement's money (EXPECTED.md, "Q2"): with won 40 as recorded, earned 3,719.18 and target
+    # 0.75 x 3,719.18 = 2,789.385 = 2,789.39; with 36, 3,223.29 and 2,417.47.
+    assert ("Q1 won of corp 40 -> 36: earned year to date 3223.29 instead of 3719.18 (-495.89), target 2417.47 "
+            "instead of 2789.39 (-371.92 of this period's due)") in explained.output
+    money = json.loads(pmrules("payout", ws, "--period", "Q2", "--explain", "A2", "--format", "json",
+                               url=url).stdout)["plan_year"]["retro_money"]
+    assert money == [{"restatement": "Q1 won of corp 40 -> 36", "earned_as_recorded": "3719.18", "earned": "3223.29",
+                      "earned_difference": "-495.89", "target_as_recorded": "2789.39", "target": "2417.47",
+                      "target_difference": "-371.92"}]
 
     q3 = pays(pmrules("payout", ws, "--period", "Q3", "--format", "json", "--commit", url=url))
     assert q3 == {"A1": "3032.88", "A2": "4314.04", "A3": "4314.04", "J1": "2268.50", "Y1": "0.00"}
@@ -128,3 +137,27 @@ def test_default_ledger_is_sqlite_in_the_workspace(workspace: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (workspace / ".pmrules" / "ledger.db").is_file()
     assert "by ana" in result.output
+
+
+def test_several_restatements_are_valued_alone_and_together(workspace: Path, tmp_path: Path) -> None:
+    """Q1 paid with won 40 / leads 100 and locked, then restated to won 36 and leads 90. By hand:
+    now      YTD Q2 46/190 = 23/95, factor 0.5 + 0.5 x (23/95 - 0.2)/0.1 = 27/38,
+             earned 10,000 x 181/365 x 27/38 = 48,870,000 / 13,870 = 3,523.43, target 0.75 x = 2,642.5725 = 2,642.57;
+    won 40   50/190, factor 31/38: 56,110,000 / 13,870 = 4,045.42 (-521.99); target 3,034.065 = 3,034.07 (-391.50);
+    leads 100  46/200 = 0.23, factor 0.65: 3,223.29 (+300.14); target 2,417.47 (+225.10);
+    both     50/200, factor 0.75: 3,719.18 (-195.75); target 2,789.39 (-146.82), not the sum of the parts."""
+    url = ledger_url("sqlite", tmp_path)
+    ws = str(workspace)
+    restate_q1(workspace, "40")
+    assert pmrules("payout", ws, "--period", "Q1", "--commit", url=url).exit_code == 0
+    assert pmrules("lock", ws, "--period", "Q1", url=url).exit_code == 0
+    restate_q1(workspace, "36")
+    text = (workspace / "actuals.csv").read_text()
+    (workspace / "actuals.csv").write_text(text.replace("corp,Q1,leads,100", "corp,Q1,leads,90"))
+    result = pmrules("payout", ws, "--period", "Q2", "--explain", "A1", "--format", "json", url=url)
+    money = json.loads(result.stdout)["plan_year"]["retro_money"]
+    assert [(m["restatement"], m["earned"], m["earned_as_recorded"], m["earned_difference"], m["target_as_recorded"],
+             m["target_difference"]) for m in money] == [
+        ("Q1 leads of corp 100 -> 90", "3523.43", "3223.29", "300.14", "2417.47", "225.10"),
+        ("Q1 won of corp 40 -> 36", "3523.43", "4045.42", "-521.99", "3034.07", "-391.50"),
+        ("all restatements together", "3523.43", "3719.18", "-195.75", "2789.39", "-146.82")]

@@ -42,7 +42,9 @@ def render_audit(result: AuditResult) -> str:
 @output_option
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="Exit 1 when there are findings of this severity or worse.")
-def audit(directory: Path, fmt: str, output: Path | None, fail_on: str) -> None:
+@click.option("--period", "period_id", metavar="PERIOD", default=None,
+              help="A plan year: judge the year-to-date actuals through this period (as `payout --period` does).")
+def audit(directory: Path, fmt: str, output: Path | None, fail_on: str, period_id: str | None) -> None:
     """Check a workspace with its rule sets before any money moves.
 
     Runs the rule sets named under `rulesets:` in pmrules.yaml (built-in names such as
@@ -54,9 +56,15 @@ def audit(directory: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     Exit: 0 no findings at --fail-on level, 1 findings, 2 invalid input.
         pmrules audit examples/northwind-bank
         pmrules audit examples/northwind-bank --format json --output audit.json
+        pmrules audit plan-year --period Q2
     """
     opened = open_workspace(directory)
-    result = run_audit(opened.workspace, opened.catalog)
+    ws = opened.workspace
+    if period_id is not None:
+        from pmrules.planyear.ytd import at_period
+
+        ws = at_period(ws, opened.catalog, period_id)
+    result = run_audit(ws, opened.catalog)
     text = to_json(result.document()) if fmt == "json" else render_audit(result)
     emit(text, output, [*run_inputs(opened), *(Path(r.path) for r in result.rulesets)])
     limit = SEVERITY_ORDER[fail_on]

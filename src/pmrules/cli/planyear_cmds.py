@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import getpass
 import io
 import json
@@ -21,7 +22,8 @@ from pmrules.errors import InputError
 from pmrules.io.run_manifest import sha256
 from pmrules.planyear.pay import PeriodPayout, actuals_record, find_retro, kpi_record, pay_period
 from pmrules.planyear.periods import find_period
-from pmrules.planyear.ytd import period_kpis, periods_through
+from pmrules.planyear.record import payment_rows
+from pmrules.planyear.ytd import at_period, own_period_kpis, periods_through
 from pmrules.safetext import printable, printable_data
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -77,14 +79,17 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         before = ledger.paid_before(list(basis.values()))
         paid_in = ledger.paid_in(list(basis.values())) if ws.fx is not None else None
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
-    audit_record, rulesets, inputs, _ = audit_first(opened, skip_audit, output, phase)
+    # The audit judges the year-to-date actuals this period pays on (not the whole year's).
+    at = dataclasses.replace(opened, workspace=at_period(ws, opened.catalog, period_id))
+    audit_record, rulesets, inputs, _ = audit_first(at, skip_audit, output, phase)
     phase(f"paying {period_id} for {len(ws.employees):,} employees")
-    result = pay_period(ws, opened.catalog, period_id, basis, before, paid_in)
+    result = pay_period(ws, opened.catalog, period_id, basis, before, paid_in, ytd=at.workspace.actuals)
     if ledger is not None and basis:
         latest = max(basis.values())
-        retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest)["actuals"]), latest)
+        retro = find_retro(ws, period_id, json.loads(ledger.run(m.workspace, latest, with_payments=False)["actuals"]),
+                           latest)
     result.retro = retro
-    period_values, _ytd = period_kpis(ws, opened.catalog, period_id)
+    period_values = own_period_kpis(ws, opened.catalog, period_id)
     phase.close()
     missing = [p for p in earlier if p not in basis]
     if missing:
@@ -93,6 +98,10 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     if employee is not None:
         trail = explain(ws, opened.catalog, result.run, employee, through=periods_through(ws, period_id))
         trail["plan_year"] = plan_year_trail(result, employee, period_values, ledger, m.workspace)
+        if result.retro:
+            from pmrules.planyear.retro import retro_money
+
+            trail["plan_year"]["retro_money"] = retro_money(ws, opened.catalog, result, employee)
         text = to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)) + \
             render_plan_year(printable_data(trail["plan_year"]))
         emit(text, output, inputs)
@@ -101,6 +110,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     emit(data, output, inputs)
     if commit:
         assert ledger is not None
+        rows, groups = payment_rows(result)
         record = RunRecord(
             workspace=m.workspace, plan_year=m.period, period=period_id, created_by=who(by), total=result.total,
             inputs=[{"path": _shown(ws.root, p), "sha256": sha256(p)} for p in sorted({*ws.input_files,
@@ -108,7 +118,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             plugins=[{"name": p.name, "distribution": p.distribution, "version": p.version} for p in opened.catalog.plugins],
             options={"period": period_id, "skip_audit": skip_audit, **_fx_options(result, ws.root)}, audit=audit_record,
             actuals=actuals_record(ws, period_id), kpis=kpi_record(result.run, period_values),
-            payments=[payment_row(result, i) for i in range(len(result.payments))], basis=tuple(basis.values()))
+            payments=rows, trail_groups=groups, basis=tuple(basis.values()))
         run_id = ledger.commit_run(record, later, earlier)
         click.echo(printable(f"committed run {run_id}: {m.workspace} {m.period} {period_id} by {record.created_by} "
                              f"to {ledger.shown}"), err=True)
@@ -138,24 +148,6 @@ def _shown(root: Path, path: Path) -> str:
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
-    p = result.payments[i]
-    run = result.run
-    e = run.table[i]
-    group = run.groups[int(run.group_of[i])]
-    trail = {"plan": p.plan, "center": e.center, "base_salary": str(e.base_salary),
-             "target_bonus_pct": str(e.target_bonus_pct), "start_date": str(e.start_date or ""),
-             "days": int(run.days[i]), "year_days": run.period.days,
-             "scores": {c: None if s is None else str(s) for c, s in group.scores.items()},
-             "multiplier": None if group.multiplier is None else str(group.multiplier), "share": str(p.share),
-             "target": _money(p.target), "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before),
-             "note": p.note, "reasons": list(group.reasons)}
-    if p.currency is not None:  # the pay currency: earlier payments must be netted in it (issue 14)
-        trail["currency"] = p.currency
-    return {"employee_id": p.employee_id, "status": p.status, "earned": _money(p.earned), "due": _money(p.due),
-            "paid": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried), "trail": trail}
 
 
 COLUMNS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_before", "forgiven_before", "due",
@@ -217,7 +209,8 @@ def plan_year_trail(result: PeriodPayout, employee: str, period_values: Any, led
     if ledger is not None:
         runs = set(result.basis.values())
         paid = [{"run": h["id"], "period": h["period"], "paid": h["paid"], "forgiven": h["forgiven"],
-                 "carried": h["carried"]} for h in ledger.history(workspace, employee) if h["id"] in runs]
+                 "carried": h["carried"], "multiplier": _multiplier(h["trail"]), "earned_ytd": h["earned"]}
+                for h in ledger.history(workspace, employee) if h["id"] in runs]
     kpis = [{"owner": owner, "kpi": kpi, "period": v["period"], "ytd": v["ytd"]}
             for owner, lines in kpi_record(result.run, period_values).items() for kpi, v in lines.items()]
     return {"period": result.period, "final": result.final, "days_elapsed": int(result.run.days[i]),
@@ -236,13 +229,35 @@ def render_plan_year(t: dict[str, Any]) -> str:
     lines.append(f"share paid now: {t['share']} -> target {t['target']}")
     for paid in t["paid_before"]:
         lines.append(f"  paid for {paid['period']} (run {paid['run']}): {paid['paid']}"
-                     + (f", forgiven {paid['forgiven']}" if Decimal(paid["forgiven"]) else ""))
+                     + (f", forgiven {paid['forgiven']}" if Decimal(paid["forgiven"]) else "")
+                     + f" (earned year to date {paid['earned_ytd']}, multiplier {paid['multiplier']})")
     lines.append(f"paid before, net of forgiven: {t['net_paid_before']}")
     lines.append(f"due: {t['due']}; pays {t['pay']}" + (f" — {t['note']}" if t["note"] else ""))
     for r in t["retro_adjustments"]:
         lines.append(f"retro adjustment: {r['period']} {r['input']} of {r['entity']} was {r['recorded']} when run "
                      f"{r['run_id']} paid it, now {r['now']} ({r['row']}); the difference is in this year-to-date")
+    for money in t.get("retro_money", []):
+        lines.append(f"  {money['restatement']}: earned year to date {money['earned']} instead of "
+                     f"{money['earned_as_recorded']} ({_signed(money['earned_difference'])})"
+                     + (f", target {money['target']} instead of {money['target_as_recorded']} "
+                        f"({_signed(money['target_difference'])} of this period's due)"
+                        if money["target_difference"] is not None else ""))
     return "\n".join(lines) + "\n"
+
+
+def _multiplier(trail: str) -> str | None:
+    """The multiplier an earlier run paid on, from its ledger trail (either layout, expanded by the ledger)."""
+    from pmrules.payout.exact import format_decimal
+    from pmrules.rational import Fraction
+
+    value = json.loads(trail).get("multiplier")
+    return None if value is None else format_decimal(Fraction(value))
+
+
+def _signed(text: str | None) -> str:
+    if text is None:
+        return "n/a"
+    return text if text.startswith("-") else f"+{text}"
 
 
 def _opened_manifest(directory: Path) -> Any:

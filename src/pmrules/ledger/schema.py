@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, Text, inspect
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -51,7 +51,16 @@ payments = Table(
     Column("paid", String(60), nullable=False),  # what this run pays (negative: recovered)
     Column("forgiven", String(60), nullable=False),
     Column("carried", String(60), nullable=False),
-    Column("trail", Text, nullable=False),  # JSON: rows, scores, multiplier, days, reasons
+    # JSON. Versions 1-2: the whole trail (row, scores, multiplier, days, reasons, ...). Version 3: what is the
+    # employee's own (row, days, amounts) and `group`, the run's trail_groups row holding the shared rest.
+    Column("trail", Text, nullable=False),
+)
+
+trail_groups = Table(
+    "trail_groups", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("group_id", Integer, primary_key=True),
+    Column("trail", Text, nullable=False),  # JSON: plan, center, scores, multiplier, reasons, share, year_days
 )
 
 locks = Table(
@@ -88,7 +97,15 @@ def _v2(connection: Connection) -> None:
     signoffs.create(connection, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}  # version -> step from version - 1
+def _v3(connection: Connection) -> None:
+    """The trail a multiplier group's employees share, once per run and group (~0.7 KB less per payment).
+
+    Existing payments keep their whole trail (versions 1-2 layout); readers take both (ledger/trails.py).
+    """
+    trail_groups.create(connection, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}  # version -> step from version - 1
 
 
 def current_version(connection: Connection) -> int:

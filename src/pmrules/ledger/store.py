@@ -19,7 +19,17 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from pmrules.errors import LedgerError
 from pmrules.ledger import signoff
-from pmrules.ledger.schema import MIGRATIONS, SCHEMA_VERSION, current_version, ledger_meta, locks, payments, runs
+from pmrules.ledger.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    current_version,
+    ledger_meta,
+    locks,
+    payments,
+    runs,
+    trail_groups,
+)
+from pmrules.ledger.trails import expand, group_refs
 
 LEDGER_ENV = "PMRULES_LEDGER"
 DEFAULT_PATH = Path(".pmrules") / "ledger.db"
@@ -43,7 +53,9 @@ class RunRecord:
     audit: dict[str, Any]
     actuals: dict[str, list[list[str]]]
     kpis: dict[str, Any]
+    # Each payment's trail is its own part with `group`, a key of `trail_groups` (the part a group shares).
     payments: list[dict[str, Any]] = field(default_factory=list)
+    trail_groups: dict[int, dict[str, Any]] = field(default_factory=dict)
     basis: tuple[int, ...] = ()  # the committed runs of earlier periods this run was computed against
 
 
@@ -65,6 +77,7 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
+        self.version = SCHEMA_VERSION
         self.migrate()
 
     def close(self) -> None:
@@ -126,15 +139,19 @@ class Ledger:
         with self._read() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def run(self, workspace: str, run_id: int) -> dict[str, Any]:
+    def run(self, workspace: str, run_id: int, *, with_payments: bool = True) -> dict[str, Any]:
+        """The run's row; with `with_payments`, also every payment by employee, each with its whole trail."""
         with self._read() as connection:
             row = connection.execute(select(runs).where(runs.c.id == run_id, runs.c.workspace == workspace)).first()
             if row is None:
                 raise LedgerError(f"no run {run_id} of workspace '{workspace}' in the ledger {self.shown}",
                                   hint="`pmrules runs WORKSPACE` lists them")
             record = dict(row._mapping)
+            if not with_payments:
+                return record
             record["payments"] = {p.employee_id: dict(p._mapping) for p in connection.execute(
                 select(payments).where(payments.c.run_id == run_id).order_by(payments.c.employee_id))}
+            _expand_trails(connection, list(record["payments"].values()))
         return record
 
     def committed(self, workspace: str, plan_year: str, periods: Sequence[str]) -> dict[str, int]:
@@ -187,11 +204,13 @@ class Ledger:
     def history(self, workspace: str, employee_id: str) -> list[dict[str, Any]]:
         query = (select(runs.c.id, runs.c.plan_year, runs.c.period, runs.c.status, runs.c.created, runs.c.created_by,
                         payments.c.status.label("payment_status"), payments.c.earned, payments.c.due, payments.c.paid,
-                        payments.c.forgiven, payments.c.carried)
+                        payments.c.forgiven, payments.c.carried, payments.c.trail, payments.c.run_id)
                  .join(payments, payments.c.run_id == runs.c.id)
                  .where(runs.c.workspace == workspace, payments.c.employee_id == employee_id).order_by(runs.c.id))
         with self._read() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+            _expand_trails(connection, rows)
+        return rows
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -229,7 +248,14 @@ class Ledger:
                 audit=_json(record.audit), actuals=_json(record.actuals), kpis=_json(record.kpis))).inserted_primary_key
             assert inserted is not None
             run_id = inserted[0]
-            rows = [{**p, "run_id": run_id, "trail": _json(p["trail"])} for p in record.payments]
+            if self.version >= 3:
+                rows = [{**p, "run_id": run_id, "trail": _json(p["trail"])} for p in record.payments]
+                if record.trail_groups:
+                    connection.execute(trail_groups.insert(), [{"run_id": run_id, "group_id": g, "trail": _json(t)}
+                                                               for g, t in sorted(record.trail_groups.items())])
+            else:  # a version 1-2 ledger (only while a test pins SCHEMA_VERSION): the whole trail per payment
+                rows = [{**p, "run_id": run_id, "trail": _json(expand(p["trail"], record.trail_groups))}
+                        for p in record.payments]
             for start in range(0, len(rows), 5000):
                 connection.execute(payments.insert(), rows[start:start + 5000])
             pause = os.environ.get(PAUSE_ENV)
@@ -276,6 +302,22 @@ def _committed(connection: Connection, workspace: str, plan_year: str, periods: 
         runs.c.workspace == workspace, runs.c.plan_year == plan_year, runs.c.status == "committed",
         runs.c.period.in_(list(periods))))
     return {period: int(run_id) for period, run_id in rows}
+
+
+def _expand_trails(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Each row's `trail` (JSON text, either layout) becomes the whole trail as JSON text."""
+    parsed = [json.loads(row["trail"]) for row in rows]
+    refs = group_refs((int(row["run_id"]), trail) for row, trail in zip(rows, parsed, strict=True))
+    shared: dict[int, dict[int, dict[str, Any]]] = {}
+    for run_id, wanted in refs.items():
+        query = select(trail_groups.c.group_id, trail_groups.c.trail).where(trail_groups.c.run_id == run_id)
+        if len(wanted) <= 500:  # else the whole run's groups: fewer than its payments, and no huge IN list
+            query = query.where(trail_groups.c.group_id.in_(sorted(wanted)))
+        shared[run_id] = {int(g): json.loads(t) for g, t in connection.execute(query)}
+    for row, trail in zip(rows, parsed, strict=True):
+        groups = shared.get(int(row["run_id"]))
+        if groups is not None:
+            row["trail"] = _json(expand(trail, groups))
 
 
 def _json(value: Any) -> str:

@@ -91,9 +91,11 @@ def pays_in(payout: PlanPayout, index: int, count: int) -> bool:
 
 
 def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str, int],
-               before: dict[str, tuple[Decimal, Decimal]], paid_in: dict[str, str] | None = None) -> PeriodPayout:
+               before: dict[str, tuple[Decimal, Decimal]], paid_in: dict[str, str] | None = None, *,
+               ytd: Actuals | None = None) -> PeriodPayout:
     """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them;
-    `paid_in`: per employee, the currency those payments were made in (a workspace with currencies)."""
+    `paid_in`: per employee, the currency those payments were made in (a workspace with currencies);
+    `ytd`: the year-to-date actuals through the period, when the caller has them already."""
     index, period = find_period(ws.manifest, period_id)
     if ws.manifest.pool is not None:
         raise InputError("`pool:` and --period do not combine yet: a pool scales a whole year's bonuses, not a "
@@ -102,7 +104,8 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     count = len(ws.manifest.periods or [])
     final = index == count - 1
     employees = employed_through(ws.employees, period.end)
-    run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees, actuals=ytd_actuals(ws, catalog, period_id))
+    run = compute_payouts(ws, catalog, Period.of(ws.manifest), employees,
+                          actuals=ytd_actuals(ws, catalog, period_id) if ytd is None else ytd)
     home_rounding: tuple[Decimal, str] = (Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode)
     plans = ws.organisation.plans
     result = []

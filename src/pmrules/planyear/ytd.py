@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.planyear.accumulate import accumulate, methods
@@ -32,8 +34,24 @@ def ytd_actuals(ws: Workspace, catalog: Catalog, period_id: str) -> Actuals:
     return accumulate(ws.period_actuals, through, accumulation(ws, catalog))
 
 
+def at_period(ws: Workspace, catalog: Catalog, period_id: str) -> Workspace:
+    """The workspace as the payment of `period_id` sees it: its actuals are the year-to-date ones.
+
+    What the audit before that payment checks (a rule on actuals judges the accumulated values paid on,
+    not the whole year's); everything else is shared with `ws`.
+    """
+    at = dataclasses.replace(ws, actuals=ytd_actuals(ws, catalog, period_id))
+    at.__dict__["organisation"] = ws.organisation  # a cached_property: the same tree, not rebuilt
+    return at
+
+
 def scorecard_requests(ws: Workspace) -> list[tuple[str, str]]:
     return sorted({(card.owner, line.kpi) for card in ws.manifest.scorecards for line in card.kpis})
+
+
+def own_period_kpis(ws: Workspace, catalog: Catalog, period_id: str) -> KpiValues:
+    """Every scorecard KPI for the period alone (from its own actuals)."""
+    return evaluate_kpis(catalog, period_actuals(ws, period_id), scorecard_requests(ws))
 
 
 def period_kpis(ws: Workspace, catalog: Catalog, period_id: str) -> tuple[KpiValues, KpiValues]:

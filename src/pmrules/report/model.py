@@ -21,6 +21,7 @@ from pmrules.payout.exact import exact
 from pmrules.rational import Fraction
 from pmrules.report.manual import ManualSection, manual_section
 from pmrules.report.reconcile import EmployeeRow, reconciliation
+from pmrules.report.trends import Point, line_trends
 from pmrules.workspace import Workspace
 from pmrules.workspace.levels import measured_owner
 
@@ -47,6 +48,7 @@ class LineView:
     problem: str | None
     measured: str | None = None  # the centre whose KPI a shared-measure line reads
     raw: Fraction | None = None  # the value before metric adjustments, when they changed it
+    trend: tuple[Point, ...] = ()  # a plan year's periods: (period, its own value, year to date); else empty
 
 
 @dataclass
@@ -141,9 +143,13 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
 
     by_objective: dict[str, list[LineView]] = defaultdict(list)
     raw = raw_kpi_values(ws, catalog, run.values.values)
+    measured = {(card.owner, j): measured_owner(ws, card.owner, line) or card.owner
+                for card in m.scorecards for j, line in enumerate(card.kpis)}
+    trends = line_trends(ws, catalog, {(measured[(card.owner, j)], line.kpi) for card in m.scorecards
+                                       for j, line in enumerate(card.kpis)}) if ws.period_actuals is not None else {}
     for card in m.scorecards:
         views = [_line_view(catalog, run, card.owner, j, line, anchor_of_support(card.owner, line.supports),
-                            measured_owner(ws, card.owner, line) or card.owner, raw)
+                            measured[(card.owner, j)], trends.get((measured[(card.owner, j)], line.kpi), ()), raw)
                  for j, line in enumerate(card.kpis)]
         for view in views:
             if view.supports and view.supports.startswith("strategy:"):
@@ -168,7 +174,8 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
 
 
 def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: ScorecardLine,
-               supports_anchor: str | None, measured: str, raw: KpiValues | None = None) -> LineView:
+               supports_anchor: str | None, measured: str, trend: tuple[Point, ...] = (),
+               raw: KpiValues | None = None) -> LineView:
     entry = catalog.kpis.get(line.kpi)
     direction = entry.definition.direction if entry else "higher"
     value = run.values.get(measured, line.kpi)
@@ -181,7 +188,7 @@ def _line_view(catalog: Catalog, run: PayoutRun, owner: str, j: int, line: Score
                     exact(line.weight), value, threshold, target, maximum, direction,
                     attainment(value, threshold, target, direction), line.supports, supports_anchor,
                     run.values.problems.get((measured, line.kpi)), measured if measured != owner else None,
-                    _raw_beside(raw, measured, line.kpi, value))
+                    _raw_beside(raw, measured, line.kpi, value), trend)
 
 
 def _raw_beside(raw: KpiValues | None, owner: str, kpi: str, value: Fraction | None) -> Fraction | None:

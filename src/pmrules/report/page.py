@@ -13,7 +13,7 @@ from pmrules.report.assets import CSS, JS
 from pmrules.report.manual import render_manual
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.reconcile import MAX_ROWS, EmployeeRow
-from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
+from pmrules.report.svg import histogram, money, payout_curve, sparkline, total_vs_pool
 
 OPEN_ALL_UP_TO = 200  # centres: below this the whole tree starts open
 CENTRE_CHARTS_UP_TO = 60  # centres with payouts: above this, histograms per division instead
@@ -120,7 +120,18 @@ def _line(view: LineView) -> str:
     if view.raw is not None:  # a metric adjustment changed it: the raw value beside the adjusted one
         shared += f" <small>adjusted; raw {esc(num(view.raw))}</small>"
     return (f'<li id="{esc(view.anchor)}" class={view.status[0]}><b>{esc(view.kpi)}</b>{shared} <i>{esc(num(view.value))}</i>'
-            f" <small>w {esc(num(view.weight))} {arrow} {esc(marks)}</small> {supports}{problem}</li>")
+            f"{_trend(view)} <small>w {esc(num(view.weight))} {arrow} {esc(marks)}</small> {supports}{problem}</li>")
+
+
+def _trend(view: LineView) -> str:
+    """A plan year's line: its sparkline across the periods (nothing for a single-period workspace)."""
+    if not view.trend:
+        return ""
+    of = view.measured or view.owner
+    label = (f"{view.kpi} of {of} by period: " + ", ".join(f"{p} {num(v)}" for p, v, _ in view.trend)
+             + "; year to date: " + ", ".join(f"{p} {num(y)}" for p, _, y in view.trend))
+    return " " + sparkline([(None if v is None else float(v), None if y is None else float(y))
+                            for _, v, y in view.trend], label)
 
 
 def _cascade(data: ReportData) -> str:

@@ -100,3 +100,36 @@ def total_vs_pool(total: Decimal, pool: Decimal, currency: str, *, width: int = 
         body.append(f'<rect class="{"bar" if i == 0 else "pool"}" x="{left}" y="{y}" width="{_f(w)}" height="20"/>')
         body.append(f'<text x="{_f(left + w + 6)}" y="{y + 14}">{escape(currency)} {escape(money(amount))}</text>')
     return _svg(width, height, "total against the pool", body)
+
+
+def sparkline(points: Sequence[tuple[float | None, float | None]], label: str, *, step: int = 14,
+              height: int = 22) -> str:
+    """A line's trend in the cascade: a dot per period's own value, a line through the year-to-date values.
+
+    Drawn with presentation attributes only (no stylesheet change); a period without a value leaves a gap.
+    """
+    pad = 4
+    width = pad * 2 + step * max(len(points) - 1, 1)
+    known = [v for pair in points for v in pair if v is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 0.0)
+
+    def y(v: float) -> str:
+        return _f(height / 2 if high == low else pad + (height - 2 * pad) * (1 - (v - low) / (high - low)))
+
+    body: list[str] = []
+    run: list[str] = []
+    for i, (_, ytd) in enumerate([*points, (None, None)]):
+        if ytd is not None:
+            run.append(f"{_f(pad + i * step)},{y(ytd)}")
+            continue
+        if len(run) > 1:
+            body.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="#555" stroke-width="1.5"/>')
+        elif run:
+            body.append(f'<circle cx="{run[0].split(",")[0]}" cy="{run[0].split(",")[1]}" r="1.5" fill="#555"/>')
+        run = []
+    for i, (own, _) in enumerate(points):
+        if own is not None:
+            body.append(f'<circle cx="{_f(pad + i * step)}" cy="{y(own)}" r="2.5" fill="#2b6cb0"/>')
+    return (f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" role="img" aria-label="{escape(label)}" style="vertical-align:middle">'
+            f"<title>{escape(label)}</title>{''.join(body)}</svg>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from pmrules.errors import InputError, Location
@@ -45,10 +45,18 @@ def read_mapped_employees(path: Path, display: str, source: DataSource, currency
 
 
 def read_mapped_actuals(path: Path, display: str, source: DataSource, currency: str, locate: Locate, *,
-                        entities: Collection[str], inputs: Collection[str], period: str) -> tuple[Table, SourceReport]:
-    """The long-form actuals of a ledger export (then read by `read_actuals` like a plain CSV)."""
+                        entities: Collection[str], inputs: Collection[str], period: str,
+                        periods: Sequence[str] | None = None) -> tuple[Table, SourceReport]:
+    """The long-form actuals of a ledger export (then read by `read_actuals` like a plain CSV); in a plan
+    year (`periods`) with their period column (then read by `read_period_actuals`)."""
     check_mapping(source, "actuals", (*ACTUALS_REQUIRED, *ACTUALS_OPTIONAL), locate)
     check_keys(source, "actuals", path, locate)
+    if periods is not None and "period" not in source.columns:
+        raise InputError("data.actuals maps no `period` column, but the workspace declares `periods:`",
+                         location=locate("data", "actuals", "columns"),
+                         hint="map the column that names each row's period, e.g. `period: Periode`, and map its "
+                              "codes to the period ids under `values: {period: ...}`")
     table, report = map_source(read_raw(path, display, source), source, "actuals", ACTUALS_REQUIRED,
                                ACTUALS_OPTIONAL, currency)
-    return select_ledger(table, source, report, entities=entities, inputs=inputs, period=period), report
+    return select_ledger(table, source, report, entities=entities, inputs=inputs, period=period,
+                         periods=periods), report

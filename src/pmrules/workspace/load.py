@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pmrules.errors import InputError, Location, PmrulesError, raise_all
 from pmrules.io import tables as table_files
 from pmrules.io.inputs import workspace_file
-from pmrules.io.tables import check_table_file, read_table
+from pmrules.io.tables import Table, check_table_file, read_table
 from pmrules.io.yamlfile import LineIndex, load_yaml, pydantic_errors
 from pmrules.models import DataFiles, DataSource, Employee, Manifest
 from pmrules.planyear.accumulate import accumulate, methods
@@ -140,8 +140,12 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     period_actuals = None
     try:
         if manifest.periods:
-            period_actuals = read_period_actuals(read_table(actuals_path, str(actuals_path)),
-                                                 [p.id for p in manifest.periods])
+            period_ids = [p.id for p in manifest.periods]
+            if isinstance(data.actuals, DataSource):
+                mapped = _mapped_table(actuals_path, data.actuals, manifest, index, employees, reports, period_ids)
+            else:
+                mapped = read_table(actuals_path, str(actuals_path))
+            period_actuals = read_period_actuals(mapped, period_ids)
             actuals = accumulate(period_actuals, list(period_actuals), methods(manifest))
         elif isinstance(data.actuals, DataSource):
             actuals = _mapped_actuals(actuals_path, data.actuals, manifest, index, employees, reports)
@@ -201,14 +205,20 @@ def _mapped_employees(path: Path, source: DataSource, manifest: Manifest, index:
 
 def _mapped_actuals(path: Path, source: DataSource, manifest: Manifest, index: LineIndex, employees: EmployeeTable,
                     reports: list[SourceReport]) -> Actuals:
+    return read_actuals(_mapped_table(path, source, manifest, index, employees, reports))
+
+
+def _mapped_table(path: Path, source: DataSource, manifest: Manifest, index: LineIndex, employees: EmployeeTable,
+                  reports: list[SourceReport], periods: list[str] | None = None) -> Table:
+    """The canonical long-form actuals of a mapped source; with `periods`, with its period column."""
     from pmrules.sources.read import read_mapped_actuals
 
     table, report = read_mapped_actuals(
         path, str(path), source, manifest.currency, index.locate,
         entities={c.id for c in manifest.centers} | set(employees.id_list()), inputs=set(manifest.inputs),
-        period=manifest.period)
+        period=manifest.period, periods=periods)
     reports.append(report)
-    return read_actuals(table)
+    return table
 
 
 def _adjustments_path(root: Path, named: str | None, index: LineIndex) -> Path | None:

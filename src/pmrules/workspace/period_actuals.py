@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
 from pmrules.io.tables import Table
 from pmrules.safetext import excerpt
-from pmrules.workspace.cells import CellError, parse_decimal
-from pmrules.workspace.tables import Actuals, _row_width_error
+from pmrules.workspace.tables import Actuals, _row_width_error, normalised_ids, store_values
 
 LONG = {"period", "input", "value"}
 FORMS = "`entity,period,input,value` (long) or `entity,period,<input>,...` (wide)"
@@ -50,8 +49,13 @@ def read_period_actuals(table: Table, periods: Sequence[str]) -> dict[str, Actua
             errors.append(InputError(f"period is {excerpt(period) if period else 'empty'}", location=where,
                                      hint=did_you_mean(period, periods) or f"one of {', '.join(periods)}"))
             continue
+        name_column = column["input"] if long_form else None
+        ids = normalised_ids(entity, row[name_column] if name_column is not None else None, where, errors)
+        if ids is None:
+            continue
+        entity = ids[0]
         if long_form:
-            pairs = [(row[column["input"]], row[column["value"]])]
+            pairs = [(ids[1], row[column["value"]])]
         else:
             if (entity, period) in seen:
                 errors.append(InputError(f"entity {excerpt(entity)} appears twice in period {excerpt(period)}",
@@ -59,24 +63,7 @@ def read_period_actuals(table: Table, periods: Sequence[str]) -> dict[str, Actua
                 continue
             seen[(entity, period)] = where.line or 0
             pairs = list(zip(header[2:], row[2:], strict=False))
-        actuals = result[period]
-        for name, text in pairs:
-            if long_form and not name:
-                errors.append(InputError("input is empty", location=where))
-                continue
-            if not text:
-                continue
-            try:
-                value = parse_decimal(text, name)
-            except CellError as exc:
-                errors.append(InputError(str(exc), location=where, hint=exc.hint))
-                continue
-            if (entity, name) in actuals.where:
-                errors.append(InputError(f"a second value of {excerpt(name)} for {excerpt(entity)} in period "
-                                         f"{excerpt(period)}", location=where,
-                                         hint=f"first given at {actuals.where[(entity, name)]}"))
-                continue
-            actuals.values.setdefault(entity, {})[name] = value
-            actuals.where[(entity, name)] = where
+        store_values(result[period], entity, pairs, where, errors, long_form=long_form,
+                     scope=f" in period {excerpt(period)}")
     raise_all(errors)
     return result

@@ -209,6 +209,50 @@ def _rating(text: str) -> int | str:
     return key
 
 
+def normalised_ids(entity: str, name: str | None, where: Location, errors: list[PmrulesError]) -> tuple[str, str] | None:
+    """The entity (and a long form's input) checked and normalised; None (with an error) when they are not ids."""
+    try:
+        check_text(entity, "entity")
+        entity = _id(entity, "entity")
+        if name:
+            check_text(name, "input")
+            name = _id(name, "input", name=True)
+    except CellError as exc:
+        errors.append(InputError(str(exc), location=where, hint=exc.hint))
+        return None
+    return entity, name or ""
+
+
+def store_values(actuals: Actuals, entity: str, pairs: Sequence[tuple[str, str]], where: Location,
+                 errors: list[PmrulesError], *, long_form: bool, scope: str = "") -> None:
+    """One row's (input, text) pairs parsed into `actuals`: an empty cell is no value, a repeated one an error.
+
+    Shared by the version-1 reader and the plan year's (`scope` names the period in the message).
+    """
+    for name, text in pairs:
+        if long_form and not name:
+            errors.append(InputError("input is empty", location=where))
+            continue
+        if not text:
+            continue
+        try:
+            value = parse_decimal(text, name)
+        except CellError as exc:
+            errors.append(InputError(str(exc), location=where, hint=exc.hint))
+            continue
+        if (entity, name) in actuals.where:
+            first = actuals.where[(entity, name)]
+            errors.append(
+                InputError(
+                    f"a second value of {excerpt(name)} for {excerpt(entity)}{scope}", location=where,
+                    hint=f"first given at {first}"
+                )
+            )
+            continue
+        actuals.values.setdefault(entity, {})[name] = value
+        actuals.where[(entity, name)] = where
+
+
 def read_actuals(table: Table) -> Actuals:
     """Long form `entity,input,value` or wide form `entity,<input>,...`; the header tells which."""
     header = table.header
@@ -245,15 +289,12 @@ def read_actuals(table: Table) -> Actuals:
         if not entity:
             errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))
             continue
-        try:
-            check_text(entity, "entity")
-            entity = _id(entity, "entity")
-            if long_form and row[1]:
-                check_text(row[1], "input")
-                row[1] = _id(row[1], "input", name=True)
-        except CellError as exc:
-            errors.append(InputError(str(exc), location=where, hint=exc.hint))
+        ids = normalised_ids(entity, row[1] if long_form else None, where, errors)
+        if ids is None:
             continue
+        entity = ids[0]
+        if long_form and row[1]:
+            row[1] = ids[1]
         pairs = [(row[1], row[2])] if long_form else list(zip(header[1:], row[1:], strict=False))
         if not long_form:
             if entity in seen_entities:
@@ -267,27 +308,7 @@ def read_actuals(table: Table) -> Actuals:
                 )
                 continue
             seen_entities[entity] = where.line or 0
-        for name, text in pairs:
-            if long_form and not name:
-                errors.append(InputError("input is empty", location=where))
-                continue
-            if not text:
-                continue
-            try:
-                value = parse_decimal(text, name)
-            except CellError as exc:
-                errors.append(InputError(str(exc), location=where, hint=exc.hint))
-                continue
-            if (entity, name) in actuals.where:
-                first = actuals.where[(entity, name)]
-                errors.append(
-                    InputError(
-                        f"a second value of {excerpt(name)} for {excerpt(entity)}", location=where, hint=f"first given at {first}"
-                    )
-                )
-                continue
-            actuals.values.setdefault(entity, {})[name] = value
-            actuals.where[(entity, name)] = where
+        store_values(actuals, entity, pairs, where, errors, long_form=long_form)
     if errors:
         raise_all(errors)
     return actuals
