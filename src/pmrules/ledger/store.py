@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from pmrules.errors import LedgerError
 from pmrules.ledger import signoff
@@ -342,7 +343,9 @@ def _engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 60})
             _sqlite_transactions(engine)
             return engine
-        return create_engine(parsed, pool_pre_ping=True)
+        # No pool: a command runs a few transactions, and a pooled connection outlives a ledger nobody closed
+        # (commands run in one process by tests or an embedding program would use up the server's clients).
+        return create_engine(parsed, poolclass=NullPool)
     except (NoSuchModuleError, ImportError) as exc:
         raise LedgerError(f"no database driver for {parsed.drivername}: {exc}",
                           hint="install one, e.g. pip install 'pmrules[postgres]' for PostgreSQL") from exc
