@@ -51,7 +51,7 @@ def _ledger(root: Path, url: str | None, create: bool) -> Any:
 
 def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,
                    commit: bool, ledger_url: str | None, by: str | None, phase: Phases) -> None:
-    from pmrules.cli.payout_cmds import audit_first, render_explanation
+    from pmrules.cli.payout_cmds import audit_first, render_any_explanation
     from pmrules.ledger.store import RunRecord, locked_error
     from pmrules.payout.explain import explain
 
@@ -89,7 +89,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     if employee is not None:
         trail = explain(ws, opened.catalog, result.run, employee)
         trail["plan_year"] = plan_year_trail(result, employee, period_values, ledger, m.workspace)
-        text = to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)) + \
+        text = to_json(trail) if fmt == "json" else render_any_explanation(printable_data(trail)) + \
             render_plan_year(printable_data(trail["plan_year"]))
         emit(text, output, inputs)
         sys.exit(0)

@@ -36,6 +36,8 @@ from pmrules.models.limits import (
 from pmrules.models.plan_options import (
     BonusRounding,
     ComponentName,
+    DiscretionLimits,
+    DiscretionRange,
     FactorRange,
     RatingTable,
     RoundingSteps,
@@ -305,6 +307,9 @@ class Plan(Model):
     individual_factor: FactorRange | None = Field(
         default=None, description="employees may give their individual score in an `individual_factor` column, "
                                   "within this range")
+    discretion: DiscretionRange | None = Field(
+        default=None, description="the discretion (discretion.csv) this plan allows: min_pct, max_pct, min_amount, "
+                                  "max_amount, applies (after_cap | before_cap)")
 
     @field_validator("individual_ratings", mode="before")
     @classmethod
@@ -356,6 +361,8 @@ class DataFiles(Model):
 
     employees: str | DataSource = "employees.csv"
     actuals: str | DataSource = "actuals.csv"
+    discretion: str | None = Field(
+        default=None, description="discretion per employee (CSV or XLSX); default: discretion.csv if the workspace has one")
 
 
 class Manifest(Model):
@@ -381,6 +388,8 @@ class Manifest(Model):
     scorecards: list[Scorecard] = Field(default_factory=list)
     plans: list[Plan] = Field(default_factory=list)
     pool: Pool | None = None
+    discretion_limits: DiscretionLimits | None = Field(
+        default=None, description="limits on total discretion, checked by the `discretion` rule set")
     rollup: dict[Name, RollupSpec] | None = Field(
         default=None,
         description="roll-up per input (sum | min | max | none, or {kind, reconcile}): a centre without a value "

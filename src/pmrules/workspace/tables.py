@@ -128,17 +128,16 @@ def read_employees(table: Table) -> list[Employee]:
         if employee_id in seen:
             first_line, first_written = seen[employee_id]
             written = cell("employee_id")
-            if written == first_written:
-                errors.append(InputError(f"duplicate employee_id {excerpt(employee_id)}", location=where,
-                                         hint=f"first defined on line {first_line}"))
-            else:
+            if written != first_written:
                 errors.append(InputError(
                     f"employee_id {excerpt(written)} is {excerpt(employee_id)} once normalised, the id of line "
                     f"{first_line} ({excerpt(first_written)})", location=where,
                     hint="two rows may not differ only by look-alike, full-width or invisible characters: "
                          "fix one of them"))
-            continue
-        seen[employee_id] = (where.line or 0, cell("employee_id"))
+                continue
+            # The same id again: an effective-dated segment; workspace/segments.py checks the dates.
+        else:
+            seen[employee_id] = (where.line or 0, cell("employee_id"))
         employees.append(
             Employee.model_construct(
                 **values,
