@@ -100,12 +100,12 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     plans = ws.organisation.plans
     zero = ZERO.quantize(quantum)
     result = []
-    for i in range(len(run)):
-        employee_id = run.table.ids[i].as_py()
+    for employee_id, rows in _people(run):
+        i = rows[-1]  # an effective-dated employee is paid by the plan of their latest segment so far
         plan: Plan = plans[run.table.plans[i].as_py()]
         rules = plan.payout or DEFAULT_PAYOUT
         paid_before, forgiven_before = before.get(employee_id, (zero, zero))
-        earned = run.bonus_at(i)
+        earned = run.bonus_at(i) if len(rows) == 1 else _earned(run, rows)
         share = Fraction(1) if final else Fraction(Decimal(str(rules.advance_share)))
         if earned is None:
             result.append(Payment(employee_id, plan.id, "unpaid", None, share, None, paid_before, forgiven_before,
@@ -123,6 +123,26 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         _settle(payment, rules, final)
         result.append(payment)
     return PeriodPayout(period_id, index, final, run, result, basis)
+
+
+def _people(run: PayoutRun) -> list[tuple[str, list[int]]]:
+    """Each employee_id once, in file order, with its rows; segments that have not started by the cut come last."""
+    rows: dict[str, list[int]] = {}
+    for i, employee_id in enumerate(run.table.id_list()):
+        rows.setdefault(employee_id, []).append(i)
+    out = []
+    for employee_id, found in rows.items():
+        if len(found) > 1:
+            started = sorted((i for i in found if run.days[i] > 0), key=lambda i: int(run.table.start[i]))
+            found = [*(i for i in found if i not in started), *started]
+        out.append((employee_id, found))
+    return out
+
+
+def _earned(run: PayoutRun, rows: list[int]) -> Decimal | None:
+    """A person's bonus: the sum of their segments' shares of it (payout/persons.py rounds the person once)."""
+    amounts = [b for i in rows if (b := run.bonus_at(i)) is not None]
+    return sum(amounts, ZERO.quantize(run.quantum)) if amounts else None
 
 
 def _settle(payment: Payment, rules: PlanPayout, final: bool) -> None:

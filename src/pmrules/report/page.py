@@ -10,6 +10,7 @@ from pmrules.catalog import FINANCIAL_CATEGORIES
 from pmrules.payout import format_decimal
 from pmrules.rational import Fraction
 from pmrules.report.assets import CSS, JS
+from pmrules.report.discretion import render_discretion
 from pmrules.report.model import LineView, NodeView, ReportData
 from pmrules.report.reconcile import MAX_ROWS, EmployeeRow
 from pmrules.report.svg import histogram, money, payout_curve, total_vs_pool
@@ -42,9 +43,17 @@ def render_page(data: ReportData) -> str:
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{esc(title)} · pmrules report</title><style>{CSS}</style></head><body>",
         _header(data, title), "<main>", _strategy(data), _cascade(data), _matrix(data), _findings(data),
-        _payouts(data), "</main>", f"<script>{JS}</script></body></html>\n",
+        _payouts(data), _adjustments(data), "</main>", f"<script>{JS}</script></body></html>\n",
     ]
     return "\n".join(parts)
+
+
+def _adjustments(data: ReportData) -> str:
+    """Manual changes of bonuses (discretion); absent, not empty, when the workspace makes none."""
+    fragment = render_discretion(data.run, data.workspace.manifest.currency)
+    if not fragment:
+        return ""
+    return f'<section id="adjustments"><h2>Adjustments and discretion</h2>{fragment}</section>'
 
 
 def _header(data: ReportData, title: str) -> str:
