@@ -318,6 +318,13 @@ class Plan(Model):
     payout: PlanPayout | None = Field(
         default=None, description="plan-year payments (needs `periods:`): frequency, advance share, negative true-up")
 
+    @model_validator(mode="after")
+    def _discretion_before_a_cap(self) -> Plan:
+        """`applies: before_cap` on a plan without a cap would change nothing: say so instead of ignoring it."""
+        if self.discretion is not None and self.discretion.applies == "before_cap" and self.cap is None:
+            raise ValueError("discretion.applies is before_cap, but the plan has no cap (give `cap:`, or use after_cap)")
+        return self
+
 
 class Rounding(Model):
     quantum: str = "0.01"

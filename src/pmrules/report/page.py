@@ -43,7 +43,7 @@ def render_page(data: ReportData) -> str:
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{esc(title)} · pmrules report</title><style>{CSS}</style></head><body>",
         _header(data, title), "<main>", _strategy(data), _cascade(data), _matrix(data), _findings(data),
-        _payouts(data), _adjustments(data), "</main>", f"<script>{JS}</script></body></html>\n",
+        _payouts(data), *filter(None, [_adjustments(data)]), "</main>", f"<script>{JS}</script></body></html>\n",
     ]
     return "\n".join(parts)
 
