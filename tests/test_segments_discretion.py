@@ -188,3 +188,21 @@ def test_a_persons_units_split_over_segments_add_up_and_stay_pro_rata(total: int
     basis = sum(weights)
     for share, w in zip(shares.tolist(), weights, strict=True):
         assert abs(share - Fraction(total * w, basis)) < 1
+
+
+def test_discretion_outside_the_range_stops_the_payout_and_is_never_clamped(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(TRANSFER, ws)
+    text = (ws / "discretion.csv").read_text().replace("E4,20,,", "E4,40,,")
+    (ws / "discretion.csv").write_text(text)
+    result = run_cli("payout", str(ws), "--format", "csv", "--output", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2 and not (tmp_path / "out.csv").exists()
+    assert "nothing was paid" in result.output
+    findings = json.loads(run_cli("audit", str(ws), "--format", "json").stdout)["findings"]
+    [finding] = findings
+    assert finding["rule"] == "discretion.out-of-range" and finding["location"].endswith("discretion.csv:5")
+    assert finding["message"] == ("discretion for E4 (40% = 2400.00 on a formula bonus of 6000.00) is outside plan "
+                                  "sales's range (min_pct -100, max_pct 30): breaks max_pct 30")
+    skipped = run_cli("payout", str(ws), "--format", "csv", "--skip-audit")
+    e4 = next(r for r in csv.DictReader(io.StringIO(skipped.stdout)) if r["employee_id"] == "E4")
+    assert e4["bonus"] == "8400.00"  # paid as written when the audit is skipped (and recorded), not clamped to 7,800

@@ -14,14 +14,17 @@ from pmrules.errors import Location
 from pmrules.models.plan_options import DiscretionRange
 from pmrules.payout.exact import format_decimal
 from pmrules.payout.persons import Person
+from pmrules.payout.rounding import round_to_quantum
 from pmrules.rational import Fraction
 from pmrules.workspace import Workspace
 
 Built = tuple[dict[str, Any], Location]
+CENT = Decimal("0.01")
 
 
 def _money(value: Fraction) -> str:
-    return format_decimal(value, 2)
+    """Money to the cent for messages (e.g. 2400.00); the payout itself rounds where the plan says."""
+    return str(round_to_quantum(value, CENT, "half_up"))
 
 
 def _pct(value: Fraction) -> str:
