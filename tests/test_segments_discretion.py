@@ -206,3 +206,16 @@ def test_discretion_outside_the_range_stops_the_payout_and_is_never_clamped(tmp_
     skipped = run_cli("payout", str(ws), "--format", "csv", "--skip-audit")
     e4 = next(r for r in csv.DictReader(io.StringIO(skipped.stdout)) if r["employee_id"] == "E4")
     assert e4["bonus"] == "8400.00"  # paid as written when the audit is skipped (and recorded), not clamped to 7,800
+
+
+def test_the_report_lists_every_discretion_with_totals(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert run_cli("report", str(TRANSFER), "--output", str(out)).exit_code == 0
+    html = out.read_text()
+    section = html.split('<section id="adjustments">', 1)[1].split("</section>", 1)[0]
+    assert "<h2>Adjustments and discretion</h2>" in section and "Discretion (4)" in section
+    assert "USD 1,700.00" in section and "USD -8,700.00" in section and "USD -7,000.00" in section
+    assert "-1,200.00 (floored at zero)" in section and "CFO Kim" in section and "discretion.csv:2" in section
+    plain = tmp_path / "plain.html"
+    assert run_cli("report", str(WORKSPACES / "pool-unpaid"), "--output", str(plain)).exit_code == 0
+    assert 'id="adjustments"' not in plain.read_text()

@@ -45,20 +45,38 @@ def discretion_rows(run: PayoutRun) -> list[DiscretionRow]:
     return sorted(rows, key=lambda r: (r.location.rsplit(":", 1)[0], int(r.location.rsplit(":", 1)[1])))
 
 
-def render_discretion(run: PayoutRun, currency: str) -> str:
-    """An <h3> with the table of discretion and its totals, or "" without discretion."""
+COLUMNS = ["employee", "discretion", "formula bonus", "discretion paid", "bonus", "reason", "approved by", "where"]
+
+
+def discretion_table(run: PayoutRun) -> tuple[str, list[str], list[list[str]], list[tuple[str, str]]] | None:
+    """(title, columns, rows as text, totals as (label, amount)), or None without discretion.
+
+    Plain data in the shape of the "Adjustments and discretion" section's parts (one table per kind of
+    manual change, plus labelled totals), so that section can take discretion as one more part.
+    """
     rows = discretion_rows(run)
     if not rows:
-        return ""
+        return None
     up = sum((r.discretion for r in rows if r.discretion > 0), Decimal(0))
     down = sum((r.discretion for r in rows if r.discretion < 0), Decimal(0))
+    body = [[r.employee_id, r.written, f"{r.formula_bonus:,}",
+             f"{r.discretion:,}" + (" (floored at zero)" if r.floored else ""), f"{r.bonus:,}",
+             r.reason or "(no reason)", r.approved_by or "(nobody)", r.location] for r in rows]
+    totals = [("discretion", str(len(rows))), ("total upward discretion", f"{up:,}"),
+              ("total downward discretion", f"{down:,}"), ("total net discretion (before any pool)", f"{up + down:,}")]
+    return f"Discretion ({len(rows)})", list(COLUMNS), body, totals
+
+
+def render_discretion(run: PayoutRun, currency: str) -> str:
+    """An <h3> with the totals and the table of discretion, or "" without discretion."""
+    table = discretion_table(run)
+    if table is None:
+        return ""
+    title, columns, body, totals = table
     cur = escape(currency)
-    body = "".join(
-        f"<tr><td>{escape(r.employee_id)}</td><td>{escape(r.written)}</td><td class=num>{r.formula_bonus:,}</td>"
-        f"<td class=num>{r.discretion:,}{' (floored at zero)' if r.floored else ''}</td><td class=num>{r.bonus:,}</td>"
-        f"<td>{escape(r.reason) or '<b class=red>none</b>'}</td><td>{escape(r.approved_by) or '<b class=red>none</b>'}"
-        f"</td><td>{escape(r.location)}</td></tr>" for r in rows)
-    return (f'<h3 id="discretion">Discretion ({len(rows)})</h3><p>Upward {cur} {up:,}, downward {cur} {down:,}, '
-            f"net {cur} {up + down:,} (before any pool).</p><table><thead><tr><th>employee</th><th>discretion</th>"
-            f"<th>formula bonus</th><th>discretion paid</th><th>bonus</th><th>reason</th><th>approved by</th>"
-            f"<th>where</th></tr></thead><tbody>{body}</tbody></table>")
+    sums = "".join(f"<tr><th>{escape(label)}</th><td class=num>{cur if label.startswith('total') else ''} "
+                   f"{escape(value)}</td></tr>" for label, value in totals)
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in body)
+    return (f'<h3 id="discretion">{escape(title)}</h3><table><tbody>{sums}</tbody></table>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
