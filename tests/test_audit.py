@@ -182,8 +182,8 @@ def test_without_a_rulesets_key_every_registered_and_local_rule_set_runs(tmp_pat
     (tmp_path / "ws" / "rulesets").mkdir()
     (tmp_path / "ws" / "rulesets" / "house.yaml").write_text(textwrap.dedent(ADDED_RULE))
     result = audit(tmp_path / "ws", pm)
-    assert [r.name for r in result.rulesets] == ["alignment", "compensation", "controllability", "integrity", "manual-changes",
-                                                     "reconciliation", "house"]
+    assert [r.name for r in result.rulesets] == ["alignment", "compensation", "controllability", "discretion", "integrity",
+                                                    "manual-changes", "reconciliation", "house"]
     assert "house.small-scorecard" in rules_of(result)
 
 

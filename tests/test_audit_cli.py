@@ -248,8 +248,9 @@ def test_rules_for_the_example_include_the_local_rule_with_its_source() -> None:
     local = records["northwind.branch-needs-activity-kpi"]
     assert local["source"] == "workspace" and local["ruleset"] == "northwind-local"
     assert re.search(r"rulesets/local\.yaml:\d+$", local["location"])
-    # the example lists its rule sets: every built-in one but integrity, reconciliation and manual-changes
-    selected = {i for i in _builtin_ids() if not i.startswith(("integrity.", "reconciliation.", "manual-changes."))}
+    # the example lists its rule sets: every built-in one but integrity, reconciliation, manual-changes and discretion
+    selected = {i for i in _builtin_ids()
+                if not i.startswith(("integrity.", "reconciliation.", "manual-changes.", "discretion."))}
     assert selected <= set(records) and not any(i.startswith("integrity.") for i in records)
 
 

@@ -25,7 +25,7 @@ from pmrules.testing import minimal_manifest, write_workspace
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN_RULESETS = sorted((REPO / "rulesets").glob("*.yaml"))
 LOCAL_RULESET = REPO / "examples" / "northwind-bank" / "rulesets" / "local.yaml"
-LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|adjustments\.csv|local\.yaml|fx\.csv):\d+$")
+LOCATION = re.compile(r"^.+[/\\](pmrules\.yaml|employees\.csv|actuals\.csv|adjustments\.csv|discretion\.csv|local\.yaml|fx\.csv):\d+$")
 
 MANAGER = {"employee_id": "E1", "name": "Ada Boss", "center": "corp", "plan": "staff",
            "base_salary": "200000.00", "target_bonus_pct": "0.20", "individual_rating": None}
@@ -149,6 +149,18 @@ def overridden(**fields: Any) -> Case:
                 "approved_by": "Compensation Committee", **fields}
     return Case(changes={"rulesets": ["manual-changes"],
                          "overrides": [{k: v for k, v in override.items() if v is not None}]})
+
+
+def discretion(row: str, limit: int | None = None, allowed: dict[str, Any] | None = None) -> Case:
+    """E1 (the manager, formula bonus 40,000.00 at target) with one discretion.csv row, audited by `discretion`."""
+    p = {"id": "staff", "components": {"corporate": 0.5, "unit": 0.5},
+         "curve": {"threshold": 0.5, "target": 1.0, "maximum": 2.0},
+         "discretion": allowed if allowed is not None else {"min_pct": -100, "max_pct": 30}}
+    changes: dict[str, Any] = {"plans": [p], "rulesets": ["discretion"]}
+    if limit is not None:
+        changes["discretion_limits"] = {"max_share_of_pool_pct": limit}
+    return Case(changes=changes, actuals={"corp": {"clients_retained": "90", "clients_start": "100"}},
+                files={"discretion.csv": f"employee_id,pct,amount,reason,approved_by\n{row}\n"})
 
 
 SEVEN = ["retention_rate", "csat", "nps", "churn_rate", "roi", "operating_margin", "revenue_growth"]
@@ -366,6 +378,19 @@ RULE_CASES: dict[str, tuple[Case, Case]] = {
                     "direction": "higher", "perspective": "customer"}],
              changes={"inputs": {"calls": {"category": "activity"}, "weeks": {"category": "calendar"}}},
              local_ruleset=True),
+    ),
+    # --- discretion (issue 14): signed, within the plan's range, within the workspace's share
+    "discretion.unsigned": (
+        discretion("E1,10,,Great year,"),  # no approver
+        discretion("E1,10,,Great year,CEO Ann"),
+    ),
+    "discretion.out-of-range": (
+        discretion("E1,31,,Great year,CEO Ann"),  # max_pct 30
+        discretion("E1,30,,Great year,CEO Ann"),  # the bound itself is allowed
+    ),
+    "discretion.share-of-pool": (
+        discretion("E1,,4000.01,Great year,CEO Ann", limit=10, allowed={"max_amount": 5000}),  # 10.000025%
+        discretion("E1,,4000,Great year,CEO Ann", limit=10, allowed={"max_amount": 5000}),  # exactly 10%
     ),
     # --- look-alike ids (issue 18): the same skeleton, different text
     "integrity.lookalike-ids": (

@@ -29,8 +29,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_contains_the_built_in_rule_sets(wheel: Path) -> None:
-    assert RULESETS == ["alignment.yaml", "compensation.yaml", "controllability.yaml", "integrity.yaml",
-                        "manual-changes.yaml",
+    assert RULESETS == ["alignment.yaml", "compensation.yaml", "controllability.yaml", "discretion.yaml",
+                        "integrity.yaml", "manual-changes.yaml",
                         "reconciliation.yaml"]
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())

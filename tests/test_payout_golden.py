@@ -87,11 +87,9 @@ CASES = [(name, source) for name in GOLDEN for source in ("csv", "xlsx")
 def test_golden_workspace_pays_as_worked_by_hand(name: str, source: str, tmp_path: Path) -> None:
     directory = WORKSPACES / name if source == "csv" else as_xlsx_workspace(name, tmp_path)
     run = pay(directory)
-    got = {p.employee.employee_id: p for p in run.employees}
     rows = expected_rows(name)
     assert [r["employee_id"] for r in rows] == [p.employee.employee_id for p in run.employees]
-    for row in rows:
-        p = got[row["employee_id"]]
+    for row, p in zip(rows, run.employees, strict=True):  # row by row: an effective-dated employee has several
         assert p.status == row["status"], (row["employee_id"], p.reasons)
         if row["status"] == "paid":
             assert p.bonus == Decimal(row["bonus"]), row["employee_id"]

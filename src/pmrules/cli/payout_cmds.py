@@ -136,12 +136,67 @@ def render_explanation(trail: dict[str, Any]) -> str:
         lines.append(f"bonus: {target} x {pr['fraction']} x "
                      f"{trail['multiplier_exact']} = {trail['bonus_exact']} = {trail['bonus_exact_decimal']}...")
         r = trail["rounding"]
-        lines.append(f"rounded once to {r['quantum']} ({r['mode']}"
-                     + (f", {r['source']}" if "source" in r else "") + f"): {trail['bonus']}"
-                     + (" (then scaled to the pool)" if trail["pooled"] else ""))
+        if "segment" in trail:
+            lines.append(f"this segment's share of the person's bonus (not rounded on its own): {trail['bonus']}")
+        elif "person" not in trail:
+            lines.append(f"rounded once to {r['quantum']} ({r['mode']}"
+                         + (f", {r['source']}" if "source" in r else "") + f"): {trail['bonus']}"
+                         + (" (then scaled to the pool)" if trail["pooled"] else ""))
+    if "person" in trail:
+        lines.extend(person_lines(trail["person"]))
     if "currency" in trail:
         lines.extend(_currency_lines(trail))
     return "\n".join(lines) + "\n"
+
+
+def render_any_explanation(trail: dict[str, Any]) -> str:
+    """One row's explanation, or an effective-dated employee's: each segment, then the person's money."""
+    if "segments" not in trail:
+        return render_explanation(trail)
+    count = len(trail["segments"])
+    parts = [f"{trail['employee_id']} {trail['name']} — {count} effective-dated segments "
+             f"({', '.join(trail['locations'])})\n"]
+    for segment in trail["segments"]:
+        k = segment["segment"]["index"]
+        pr = segment["proration"]
+        parts.append(f"\n=== segment {k} of {count}: centre {segment['center']}, plan {segment['plan']}, "
+                     f"{pr['start']} to {pr['end']} ===\n")
+        parts.append(render_explanation(segment))
+    parts.append("\n=== the person ===\n" + "\n".join(person_lines(trail["person"])) + "\n")
+    return "".join(parts)
+
+
+def person_lines(person: dict[str, Any]) -> list[str]:
+    """The segments' exact sum, discretion with its reason, approver and file:line, and the one rounding."""
+    lines = []
+    segments = person["segments"]
+    if len(segments) > 1:
+        for s in segments:
+            lines.append(f"segment {s['center']} / {s['plan']}: {s['days']} days, exact {s['bonus_exact']} "
+                         f"= {s['bonus_exact_decimal']}...")
+        lines.append(f"formula bonus = sum of the segments = {person['formula_bonus_exact']} "
+                     f"= {person['formula_bonus_exact_decimal']}...")
+    else:
+        lines.append(f"formula bonus = {person['formula_bonus_exact']} = {person['formula_bonus_exact_decimal']}...")
+    r = person["rounding"]
+    rounding = f"{r['quantum']} ({r['mode']}, {r['source']})"
+    lines.append(f"formula bonus rounded to {rounding}: {person['formula_bonus']}")
+    d = person.get("discretion")
+    if d is not None:
+        lines.append(f"discretion {d['written']} = {d['amount_exact']} ({d['applies']}; plan range: {d['range']}) "
+                     f"— reason: {d['reason'] or '(none)'}; approved by: {d['approved_by'] or '(none)'} "
+                     f"({d['location']})")
+        if d["uncapped_exact"] is not None:
+            lines.append(f"  before the cap: uncapped bonus {d['uncapped_exact']} + discretion"
+                         + (f", capped at {d['cap_limit_exact']}" if d["capped"] else ""))
+        if d["floored_at_zero"]:
+            lines.append("  formula bonus + discretion is below zero: the bonus is 0 (never negative)")
+        lines.append(f"discretion applied: {d['applied_exact']}")
+    lines.append(f"bonus = {person['bonus_exact']} = {person['bonus_exact_decimal']}...; rounded once to {rounding}: "
+                 f"{person['bonus_before_pool']}")
+    if person["pooled"]:
+        lines.append(f"then scaled to the pool (after discretion): {person['bonus']}")
+    return lines
 
 
 def _currency_lines(trail: dict[str, Any]) -> list[str]:
@@ -305,7 +360,7 @@ def _pay(opened: Any, fmt: str, output: Path | None, employee: str | None, skip_
     if employee is not None:
         phase.close()
         trail = explain(ws, opened.catalog, run, employee)
-        emit(to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)), output, inputs)
+        emit(to_json(trail) if fmt == "json" else render_any_explanation(printable_data(trail)), output, inputs)
         sys.exit(0)
     phase(f"writing {fmt}")
     currency = ws.manifest.currency

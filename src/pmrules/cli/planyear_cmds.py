@@ -53,7 +53,7 @@ def _ledger(root: Path, url: str | None, create: bool) -> Any:
 
 def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, employee: str | None, skip_audit: bool,
                    commit: bool, ledger_url: str | None, by: str | None, phase: Phases) -> None:
-    from pmrules.cli.payout_cmds import audit_first, render_explanation
+    from pmrules.cli.payout_cmds import audit_first, render_any_explanation
     from pmrules.ledger.store import RunRecord, locked_error
     from pmrules.payout.explain import explain
 
@@ -102,7 +102,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             from pmrules.planyear.retro import retro_money
 
             trail["plan_year"]["retro_money"] = retro_money(ws, opened.catalog, result, employee)
-        text = to_json(trail) if fmt == "json" else render_explanation(printable_data(trail)) + \
+        text = to_json(trail) if fmt == "json" else render_any_explanation(printable_data(trail)) + \
             render_plan_year(printable_data(trail["plan_year"]))
         emit(text, output, inputs)
         sys.exit(0)

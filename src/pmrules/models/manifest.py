@@ -38,6 +38,8 @@ from pmrules.models.manual import Override
 from pmrules.models.plan_options import (
     BonusRounding,
     ComponentName,
+    DiscretionLimits,
+    DiscretionRange,
     FactorRange,
     RatingTable,
     RoundingSteps,
@@ -307,6 +309,9 @@ class Plan(Model):
     individual_factor: FactorRange | None = Field(
         default=None, description="employees may give their individual score in an `individual_factor` column, "
                                   "within this range")
+    discretion: DiscretionRange | None = Field(
+        default=None, description="the discretion (discretion.csv) this plan allows: min_pct, max_pct, min_amount, "
+                                  "max_amount, applies (after_cap | before_cap)")
 
     @field_validator("individual_ratings", mode="before")
     @classmethod
@@ -314,6 +319,13 @@ class Plan(Model):
         return normalise_ratings(value)
     payout: PlanPayout | None = Field(
         default=None, description="plan-year payments (needs `periods:`): frequency, advance share, negative true-up")
+
+    @model_validator(mode="after")
+    def _discretion_before_a_cap(self) -> Plan:
+        """`applies: before_cap` on a plan without a cap would change nothing: say so instead of ignoring it."""
+        if self.discretion is not None and self.discretion.applies == "before_cap" and self.cap is None:
+            raise ValueError("discretion.applies is before_cap, but the plan has no cap (give `cap:`, or use after_cap)")
+        return self
 
 
 class Rounding(Model):
@@ -372,6 +384,8 @@ class DataFiles(Model):
     fx: str | None = Field(
         default=None, description="exchange rates (currency,rate,source[,as_of]): units of the workspace currency "
                                   "per 1 unit of each currency employees are paid in (docs/workspace.md)")
+    discretion: str | None = Field(
+        default=None, description="discretion per employee (CSV or XLSX); default: discretion.csv if the workspace has one")
 
 
 class Manifest(Model):
@@ -401,6 +415,8 @@ class Manifest(Model):
         default_factory=dict,
         description="per pay currency, its own rounding of bonuses (e.g. JPY: {quantum: \"1\"}); default the "
                     "workspace's `rounding`")
+    discretion_limits: DiscretionLimits | None = Field(
+        default=None, description="limits on total discretion, checked by the `discretion` rule set")
     rollup: dict[Name, RollupSpec] | None = Field(
         default=None,
         description="roll-up per input (sum | min | max | none, or {kind, reconcile}): a centre without a value "

@@ -135,3 +135,36 @@ def component_weights(plan: Plan) -> dict[str, float | int]:
     """The weights written for the components, or {} for a plain list."""
     components = plan.components
     return {} if isinstance(components, list) else components.weights()
+
+
+class DiscretionRange(_Model):
+    """The discretion a plan allows on one employee's formula bonus; each bound optional, both ends inclusive.
+
+    `*_pct` bound the discretion as a percent of the formula bonus (-100 takes it to zero), `*_amount`
+    bound it as money. A discretion outside any bound is an error finding (rule set `discretion`): never clamped.
+    """
+
+    min_pct: Decimal | None = Field(default=None, ge=-100, description="lowest discretion, percent of the formula "
+                                                                       "bonus (e.g. -100)")
+    max_pct: Decimal | None = Field(default=None, ge=-100, description="highest discretion, percent (e.g. 30)")
+    min_amount: Decimal | None = Field(default=None, description="lowest discretion as money (e.g. -5000)")
+    max_amount: Decimal | None = Field(default=None, description="highest discretion as money (e.g. 5000)")
+    applies: Literal["after_cap", "before_cap"] = Field(
+        default="after_cap", description="after_cap: added to the capped bonus; before_cap: added to the uncapped "
+                                         "bonus, then the cap (target x proration x cap) limits the sum")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DiscretionRange:
+        for low, high in (("min_pct", "max_pct"), ("min_amount", "max_amount")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"discretion: {low} {a} is above {high} {b}")
+        return self
+
+
+class DiscretionLimits(_Model):
+    """Workspace-wide limits on discretion, checked by the `discretion` rule set."""
+
+    max_share_of_pool_pct: Decimal = Field(
+        gt=0, le=100, description="total positive discretion above this percent of the total formula bonus "
+                                  "(the pool, when there is one) is a finding")

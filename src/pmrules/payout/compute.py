@@ -23,11 +23,13 @@ import pyarrow.compute as pc
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues, evaluate_kpis
 from pmrules.currency.run import CurrencyRun, currency_run
+from pmrules.errors import InputError
 from pmrules.formula.combine import CombineForm, parse_combine
 from pmrules.models import Employee, Gate, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
+from pmrules.payout.persons import Person, Settlement, needs_settlement, settle_rows, uses_discretion
 from pmrules.payout.rounding import PoolResult, common_quantum, round_fraction, units_to_decimal
 from pmrules.payout.scores import GateResult, ScoreResult, check_gate, score_card
 from pmrules.payout.steps import RoundingRecord, beyond_v1, target_amount
@@ -156,6 +158,10 @@ class EmployeePayout:
     target: Fraction | None = None  # the target amount the bonus multiplied (rounded if the plan rounds it)
     rounded: list[RoundingRecord] = field(default_factory=list)
     currency: dict[str, str] | None = None  # issue 14: pay currency, rate and converted bonus (None: version 1)
+    # Beyond version 1 (payout/persons.py): this row's share of the formula bonus, and the person behind it.
+    formula_bonus: Decimal | None = None
+    discretion: Decimal | None = None  # this row's share of the discretion paid (before any pool)
+    person: Person | None = None
 
 
 @dataclass
@@ -178,6 +184,7 @@ class PayoutRun:
     plan_rounding: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # plans rounding bonuses themselves
     actuals_are_workspace: bool = False  # paid on the workspace's own (adjusted) actuals, not a what-if or a YTD
     currency: CurrencyRun | None = None  # issue 14: pay currencies and rates (None: the workspace's only)
+    settlement: Settlement | None = None  # segments and discretion (payout/persons.py); None in version 1
 
     def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
         """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
@@ -211,7 +218,18 @@ class PayoutRun:
             g.gates_passed, g.capped, g.multiplier, int(self.days[i]), proration,
             exact_bonus, self.bonus_at(i), self.pool is not None and bool(self.paid_mask[i]),
             target, list(g.rounded) + self._target_rounding(i, g.plan),
-            None if self.currency is None else self.currency.employee_fields(i, self.bonus_at(i)))
+            None if self.currency is None else self.currency.employee_fields(i, self.bonus_at(i)),
+            *self._person_at(i))
+
+    def _person_at(self, i: int) -> tuple[Decimal | None, Decimal | None, Person | None]:
+        s = self.settlement
+        if s is None or not self.paid_mask[i]:
+            return None, None, None
+        if not uses_discretion(s):
+            return None, None, s.people.get(self.table.ids[i].as_py())
+        return (units_to_decimal(s.formula_units[i], self.quantum),
+                units_to_decimal(s.bonus_units[i] - s.formula_units[i], self.quantum),
+                s.people.get(self.table.ids[i].as_py()))
 
     def _target_rounding(self, i: int, plan: Plan) -> list[RoundingRecord]:
         step = _step(plan, "target_amount")
@@ -317,12 +335,24 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     currency = currency_run(ws, table)
     unit = common_quantum([Decimal(m.rounding.quantum), *(q for q, _ in plan_rounding.values()),
                            *(currency.quanta if currency is not None else ())])
+    discretion = [d for d in ws.discretion if table.position(d.employee_id) is not None]
+    people = needs_settlement(table, discretion)
+    if people and currency is not None:
+        raise InputError("effective-dated employees and discretion do not combine with pay currencies yet",
+                         location=ws.locate("currencies") if ws.manifest.currencies else None,
+                         hint="pay the people of each currency in a workspace of that currency, or remove "
+                              "the currency column, fx.csv and `currencies:`")
     units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit,
-                                          currency)
+                                          currency, pooled=not people)
+    settlement = None
+    if people:
+        units, settlement = settle_rows(m, table, period, days, groups, group_of, paid_mask, units, plan_rounding,
+                                        unit, discretion)
+        pool = settlement.pool
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency)
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency, settlement)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:

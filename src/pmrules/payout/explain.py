@@ -13,8 +13,11 @@ from pmrules.models.plan_options import component_names, component_weights
 from pmrules.payout.adjusted import adjustment_record, adjustments_by_input, raw_kpi_values
 from pmrules.payout.compute import COMPONENTS, PayoutRun
 from pmrules.payout.exact import exact, format_decimal, fraction_text
+from pmrules.payout.persons import Person
 from pmrules.payout.records import rounding_record
+from pmrules.payout.rounding import units_to_decimal
 from pmrules.payout.scores import ScoreResult, curve_of
+from pmrules.rational import Fraction
 from pmrules.rollup import RolledActuals
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.adjustments import Adjustment
@@ -153,13 +156,31 @@ def override_record(override: ManualOverride, computed: Any) -> dict[str, Any]:
 
 def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str, *,
             through: Collection[str] | None = None) -> dict[str, Any]:
-    found = [p for p in run.employees if p.employee.employee_id == employee_id]
-    if not found:
-        ids = [p.employee.employee_id for p in run.employees]
+    if run.table.position(employee_id) is None:
+        ids = run.table.id_list()
         raise InputError(f"--explain: no employee '{employee_id}'", hint=did_you_mean(employee_id, ids)
                          or "give an employee_id from employees.csv")
-    p = found[0]
-    index = next(i for i, q in enumerate(run.employees) if q is p)
+    indices = [i for i, q in enumerate(run.employees) if q.employee.employee_id == employee_id]
+    person = run.settlement.people.get(employee_id) if run.settlement is not None else None
+    if person is None:
+        return _row_trail(ws, catalog, run, indices[0], through)
+    if not person.segmented:
+        return {**_row_trail(ws, catalog, run, indices[0], through), "person": person_trail(run, person)}
+    segments = []
+    for k, i in enumerate(person.rows):
+        segment = _row_trail(ws, catalog, run, i, through)
+        segment["segment"] = {"index": k + 1, "of": len(person.rows)}
+        segments.append(segment)
+    first = run.employees[person.rows[-1]]
+    return {"employee_id": employee_id, "name": first.employee.name, "status": first.status,
+            "locations": [s["location"] for s in segments], "segments": segments,
+            "person": person_trail(run, person)}
+
+
+def _row_trail(ws: Workspace, catalog: Catalog, run: PayoutRun, index: int,
+               through: Collection[str] | None = None) -> dict[str, Any]:
+    """One row of employees.csv: the whole computation of its (segment's) bonus."""
+    p = run.employees[index]
     e = p.employee
     plan = ws.organisation.plans[e.plan]
     weights = component_weights(plan)
@@ -217,3 +238,45 @@ def explain(ws: Workspace, catalog: Catalog, run: PayoutRun, employee_id: str, *
 
         currency_trail(trail, run, index, (quantum, mode))
     return trail
+
+
+def person_trail(run: PayoutRun, person: Person) -> dict[str, Any]:
+    """A person's money: the segments' exact sum, discretion (with reason, approver and file:line), one rounding."""
+    out: dict[str, Any] = {
+        "segments": [{"center": run.table.centers[i].as_py(), "plan": run.table.plans[i].as_py(),
+                      "days": int(run.days[i]), "bonus_exact": fraction_text(b),
+                      "bonus_exact_decimal": format_decimal(b, 12)}
+                     for i, b in zip(person.paid_rows, person.segment_exact, strict=True)],
+        "formula_bonus_exact": fraction_text(person.formula_exact),
+        "formula_bonus_exact_decimal": format_decimal(person.formula_exact, 12),
+        "rounding": {"quantum": str(person.quantum), "mode": person.mode, "source": f"plan {person.rounding_plan}"
+                     + (" (the last segment's)" if person.segmented else "")},
+        "formula_bonus": str(units_to_decimal(person.formula_units, person.unit)),
+    }
+    d = person.discretion
+    if d is not None:
+        out["discretion"] = {
+            "written": d.describe(), "amount_exact": fraction_text(person.asked or Fraction(0)),
+            "applies": person.applies, "range": _range(run, person.rounding_plan),
+            "uncapped_exact": None if person.uncapped_exact is None else fraction_text(person.uncapped_exact),
+            "cap_limit_exact": None if person.cap_limit is None else fraction_text(person.cap_limit),
+            "capped": person.capped, "floored_at_zero": person.floored,
+            "applied_exact": fraction_text(person.applied), "reason": d.reason, "approved_by": d.approved_by,
+            "location": str(d.location)}
+    out["bonus_exact"] = fraction_text(person.final_exact)
+    out["bonus_exact_decimal"] = format_decimal(person.final_exact, 12)
+    out["bonus_before_pool"] = str(units_to_decimal(person.bonus_units, person.unit))
+    paid = person.paid_rows
+    final = run.units[paid].sum()
+    out["bonus"] = str(units_to_decimal(final, run.quantum))
+    out["pooled"] = run.pool is not None
+    return out
+
+
+def _range(run: PayoutRun, plan_id: str) -> str:
+    plan = next((g.plan for g in run.groups if g.plan.id == plan_id), None)
+    rules = None if plan is None else plan.discretion
+    if rules is None:
+        return "none"
+    return ", ".join(f"{k} {v}" for k in ("min_pct", "max_pct", "min_amount", "max_amount")
+                     if (v := getattr(rules, k)) is not None) or "unbounded"

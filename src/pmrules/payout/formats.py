@@ -127,7 +127,7 @@ def to_xlsx(run: PayoutRun, currency: str) -> bytes:
     sheet = book.active
     sheet.title = "Employees"
     names = csv_columns(run)
-    money_columns = {names.index("bonus")}
+    money_columns = {names.index(name) for name in ("formula_bonus", "discretion", "bonus") if name in names}
     sheet.append(names)
     text_columns = [i + 1 for i, name in enumerate(names) if name in TEXT_COLUMNS]
     for number, row in enumerate(csv_rows(run)):

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import format_decimal, fraction_text
+from pmrules.payout.persons import uses_discretion
 from pmrules.payout.rounding import units_to_decimal
 from pmrules.payout.steps import RoundingRecord
 from pmrules.rational import Fraction
@@ -57,6 +58,7 @@ def extension_fields(p: EmployeePayout) -> dict[str, Any]:
         out["individual_factor"] = str(e.individual_factor)
     if e.currency is not None or p.currency is not None:
         out.update(currency_fields(p))
+    out.update(person_fields(p))
     if p.rounded:
         out["target_amount"] = None if p.target is None else format_decimal(p.target, 12)
         out["rounding_steps"] = [rounding_record(r) for r in p.rounded]
@@ -66,6 +68,33 @@ def extension_fields(p: EmployeePayout) -> dict[str, Any]:
 def currency_fields(p: EmployeePayout) -> dict[str, Any]:
     """The pay currency of an employee of a workspace that uses currencies, and the bonus converted."""
     return {} if p.currency is None else dict(p.currency)
+
+
+def person_fields(p: EmployeePayout) -> dict[str, Any]:
+    """A segment or an employee with discretion: this row's formula and discretion shares, and the person's money."""
+    out: dict[str, Any] = {}
+    if p.formula_bonus is not None:
+        out.update({"formula_bonus": str(p.formula_bonus), "discretion": str(p.discretion)})
+    person = p.person
+    if person is None:
+        return out
+    record: dict[str, Any] = {
+        "segments": len(person.rows), "rounding": {"quantum": str(person.quantum), "mode": person.mode,
+                                                   "plan": person.rounding_plan},
+        "formula_bonus_exact": fraction_text(person.formula_exact),
+        "formula_bonus": str(units_to_decimal(person.formula_units, person.unit)),
+        "bonus_exact": fraction_text(person.final_exact),
+        "bonus": str(units_to_decimal(person.bonus_units, person.unit)),
+    }
+    d = person.discretion
+    if d is not None:
+        record["discretion"] = {
+            "written": d.describe(), "amount_exact": fraction_text(person.asked or Fraction(0)),
+            "applied_exact": fraction_text(person.applied), "applies": person.applies,
+            "floored_at_zero": person.floored, "capped": person.capped, "reason": d.reason,
+            "approved_by": d.approved_by, "location": str(d.location)}
+    out["person"] = record
+    return out
 
 
 def rounding_record(r: RoundingRecord) -> dict[str, Any]:
@@ -129,6 +158,9 @@ CSV_COLUMNS = ["employee_id", "name", "center", "plan", "status", *(f"{c}_score"
                "multiplier", "proration", "days", "bonus", "reason"]
 
 
+DISCRETION_COLUMNS = ("formula_bonus", "discretion")
+
+
 def level_components(run: PayoutRun) -> list[str]:
     """Components named after a level (segment, division, ...), in first-seen order; none in version 1."""
     return list(dict.fromkeys(c for g in run.groups for c in g.weights if c not in COMPONENTS))
@@ -139,6 +171,9 @@ def csv_columns(run: PayoutRun) -> list[str]:
     and a `currency` column after the bonus when the workspace pays in several currencies."""
     at = CSV_COLUMNS.index("multiplier")
     columns = [*CSV_COLUMNS[:at], *(f"{c}_score" for c in level_components(run)), *CSV_COLUMNS[at:]]
+    if uses_discretion(run.settlement):  # the formula bonus and the discretion beside the bonus paid
+        at = columns.index("bonus")
+        columns[at:at] = list(DISCRETION_COLUMNS)
     if run.currency is not None:
         columns.insert(columns.index("bonus") + 1, "currency")
     return columns
@@ -179,6 +214,11 @@ def output_table(run: PayoutRun) -> pa.Table:
         columns["bonus"] = pa.array(["" if (b := run.bonus_at(i)) is None else str(b) for i in range(len(run))],
                                     pa.string())
         columns["currency"] = run.currency.codes
+    s = run.settlement
+    if s is not None and uses_discretion(s):
+        paid = pa.array(run.paid_mask)
+        columns["formula_bonus"] = pc.if_else(paid, money_text(s.formula_units, run.quantum), "")
+        columns["discretion"] = pc.if_else(paid, money_text(s.bonus_units - s.formula_units, run.quantum), "")
     return pa.table(columns)
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
            group_of: np.ndarray, paid_mask: np.ndarray, plan_rounding: dict[str, tuple[Decimal, str]],
-           unit: Decimal, currency: CurrencyRun | None = None) -> tuple[np.ndarray, int, PoolResult | None]:
+           unit: Decimal, currency: CurrencyRun | None = None, *, pooled: bool = True) -> tuple[np.ndarray, int, PoolResult | None]:
     """Each bonus in units of `unit`: the float product rounded once (exactly near a boundary), then pooled if asked.
 
     Plans that round bonuses themselves are rounded at their own quantum, then counted in `unit` (which
@@ -53,7 +53,7 @@ def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndar
     else:
         units, exact_rows = _units_by_plan(approx, paid_mask, groups, group_of, plan_rounding, (quantum, m.rounding.mode),
                                            unit, exact_bonus)
-    if m.pool is None:
+    if m.pool is None or not pooled:  # without `pool`, the person stage (payout/persons.py) pools after discretion
         return units, exact_rows, None
     paid = np.flatnonzero(paid_mask)
     if currency is not None:

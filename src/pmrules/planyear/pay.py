@@ -43,6 +43,7 @@ class Payment:
     carried: Decimal = ZERO
     note: str = ""
     currency: str | None = None  # the pay currency, in a workspace that uses currencies (issue 14)
+    row: int = -1  # the employee table row paying it (an effective-dated employee's latest segment)
 
     @property
     def net_before(self) -> Decimal:
@@ -109,8 +110,8 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     home_rounding: tuple[Decimal, str] = (Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode)
     plans = ws.organisation.plans
     result = []
-    for i in range(len(run)):
-        employee_id = run.table.ids[i].as_py()
+    for employee_id, rows in _people(run):
+        i = rows[-1]  # an effective-dated employee is paid by the plan of their latest segment so far
         quantum, mode = home_rounding
         code: str | None = None
         if run.currency is not None:  # true-up per person in the person's pay currency (issue 14)
@@ -123,15 +124,15 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         plan: Plan = plans[run.table.plans[i].as_py()]
         rules = plan.payout or DEFAULT_PAYOUT
         paid_before, forgiven_before = before.get(employee_id, (zero, zero))
-        earned = run.bonus_at(i)
+        earned = run.bonus_at(i) if len(rows) == 1 else _earned(run, rows)
         share = Fraction(1) if final else Fraction(Decimal(str(rules.advance_share)))
         if earned is None:
             result.append(Payment(employee_id, plan.id, "unpaid", None, share, None, paid_before, forgiven_before,
                                   None, zero, zero, zero, note="; ".join(run.groups[int(run.group_of[i])].reasons),
-                                  currency=code))
+                                  currency=code, row=i))
             continue
         payment = Payment(employee_id, plan.id, "paid", earned, share, None, paid_before, forgiven_before, None,
-                          zero, zero, zero, currency=code)
+                          zero, zero, zero, currency=code, row=i)
         if not pays_in(rules, index, count):
             payment.note = f"plan {plan.id} pays {'at year end' if rules.frequency == 'year' else 'by quarter'}: " \
                            "nothing is due this period"
@@ -142,6 +143,26 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         _settle(payment, rules, final)
         result.append(payment)
     return PeriodPayout(period_id, index, final, run, result, basis)
+
+
+def _people(run: PayoutRun) -> list[tuple[str, list[int]]]:
+    """Each employee_id once, in file order, with its rows; segments that have not started by the cut come last."""
+    rows: dict[str, list[int]] = {}
+    for i, employee_id in enumerate(run.table.id_list()):
+        rows.setdefault(employee_id, []).append(i)
+    out = []
+    for employee_id, found in rows.items():
+        if len(found) > 1:
+            started = sorted((i for i in found if run.days[i] > 0), key=lambda i: int(run.table.start[i]))
+            found = [*(i for i in found if i not in started), *started]
+        out.append((employee_id, found))
+    return out
+
+
+def _earned(run: PayoutRun, rows: list[int]) -> Decimal | None:
+    """A person's bonus: the sum of their segments' shares of it (payout/persons.py rounds the person once)."""
+    amounts = [b for i in rows if (b := run.bonus_at(i)) is not None]
+    return sum(amounts, ZERO.quantize(run.quantum)) if amounts else None
 
 
 def _settle(payment: Payment, rules: PlanPayout, final: bool) -> None:

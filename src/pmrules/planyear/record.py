@@ -25,7 +25,8 @@ def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, 
     starts = table.start.tolist()
     groups: dict[int, dict[str, Any]] = {}
     rows = []
-    for i, p in enumerate(result.payments):
+    for k, p in enumerate(result.payments):
+        i = p.row if p.row >= 0 else k  # the payment's table row (payments are per person, rows per segment)
         group_id = int(run.group_of[i])
         if group_id not in groups:
             group = run.groups[group_id]
@@ -55,6 +56,7 @@ def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
     """One payment with its whole trail (the ledger's version 1 layout; payment_rows splits the same fields)."""
     p = result.payments[i]
     run = result.run
+    i = p.row if p.row >= 0 else i
     e = run.table[i]
     group = run.groups[int(run.group_of[i])]
     trail = {"plan": p.plan, "center": e.center, "base_salary": str(e.base_salary),

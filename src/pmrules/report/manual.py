@@ -38,9 +38,12 @@ class ManualSection:
 
 
 def manual_section(ws: Workspace, catalog: Catalog, run: PayoutRun) -> ManualSection | None:
-    """None without adjustments and overrides; else their tables and what they changed in total."""
+    """None without adjustments, overrides and discretion; else their tables and what they changed in total."""
+    from pmrules.report.discretion import discretion_table
+
     overrides = index_overrides(ws)
-    if not ws.adjustments and not overrides:
+    discretion = discretion_table(run)
+    if not ws.adjustments and not overrides and discretion is None:
         return None
     parts = []
     if ws.adjustments:
@@ -62,12 +65,18 @@ def manual_section(ws: Workspace, catalog: Catalog, run: PayoutRun) -> ManualSec
                               "(no reason)", o.approved_by or "(nobody)", o.where])
         parts.append(part)
     quantum = run.quantum
-    formula = compute_payouts(ws, catalog, Period.of(ws.manifest), ws.employees, manual=False)
-    totals = [("metric adjustments", str(len(ws.adjustments))),
-              ("measure overrides", str(len(overrides.lines) + len(overrides.components))),
-              ("total paid", _money(run.total, quantum)),
-              ("total the formula alone pays (no adjustments, no overrides)", _money(formula.total, quantum)),
-              ("difference made by the manual changes", _money(run.total - formula.total, quantum, signed=True))]
+    totals = [("total paid", _money(run.total, quantum))]
+    if ws.adjustments or overrides:
+        formula = compute_payouts(ws, catalog, Period.of(ws.manifest), ws.employees, manual=False)
+        totals = [("metric adjustments", str(len(ws.adjustments))),
+                  ("measure overrides", str(len(overrides.lines) + len(overrides.components))), *totals,
+                  ("total the formula alone pays (no adjustments, no overrides)", _money(formula.total, quantum)),
+                  ("difference made by the adjustments and overrides",
+                   _money(run.total - formula.total, quantum, signed=True))]
+    if discretion is not None:  # discretion.csv (report/discretion.py): one more part and its totals
+        title, columns, rows, discretion_totals = discretion
+        parts.append(ManualPart("discretion", title, columns, rows))
+        totals += discretion_totals
     return ManualSection(parts, totals)
 
 

@@ -115,7 +115,8 @@ def build_report_data(ws: Workspace, catalog: Catalog) -> ReportData:
     centers, root, cards = org.centers, org.root, org.scorecards
     table = ws.employees
     nodes = {c.id: NodeView(c, org.depth[c.id], children=list(org.children[c.id])) for c in m.centers}
-    for center, count in Counter(table.centers.to_pylist()).items():
+    pairs = zip(table.centers.to_pylist(), table.id_list(), strict=True)  # a person once per centre, however many rows
+    for center, count in Counter(center for center, _ in dict.fromkeys(pairs)).items():
         if center in nodes:
             nodes[center].employees = count
     order = list(org.order)

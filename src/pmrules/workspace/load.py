@@ -20,10 +20,12 @@ from pmrules.planyear.accumulate import accumulate, methods
 from pmrules.planyear.periods import check_periods
 from pmrules.safetext import excerpt
 from pmrules.workspace.adjustments import DEFAULT_FILE, Adjustment, read_adjustments
+from pmrules.workspace.discretion import Discretion, discretion_path, read_discretion
 from pmrules.workspace.employees import EmployeeTable, read_employees_fast
 from pmrules.workspace.organisation import Organisation, build_organisation
 from pmrules.workspace.overrides import check_overrides
 from pmrules.workspace.period_actuals import read_period_actuals
+from pmrules.workspace.segments import check_segments
 from pmrules.workspace.structure import check_structure
 from pmrules.workspace.tables import Actuals, read_actuals, read_employees
 
@@ -55,6 +57,8 @@ class Workspace:
     raw_period_actuals: dict[str, Actuals] | None = None
     # Issue 14: the exchange rates of a workspace that pays in several currencies (None: version 1).
     fx: FxRates | None = None
+    # Beyond version 1: discretion.csv, when the workspace has one (docs/workspace.md).
+    discretion: list[Discretion] = field(default_factory=list)
 
     def locate(self, *path: str | int) -> Location:
         """`file:line` of an item of pmrules.yaml, e.g. locate("scorecards", 0, "kpis", 1)."""
@@ -168,7 +172,9 @@ def _load(root: Path, manifest_path: Path, document: object, index: LineIndex,
     fx = _currencies(root, manifest, index, employees, files)
     workspace = Workspace(root, manifest, index, employees, employees_file, actuals, files, reports, period_actuals,
                           adjustments, fx=fx)
-    raise_all([*check_structure(workspace), *check_periods(workspace), *check_overrides(workspace)])
+    raise_all([*check_structure(workspace), *check_periods(workspace), *check_overrides(workspace),
+               *check_segments(employees, manifest.period_start, manifest.period_end)])
+    workspace.discretion = _discretion(root, manifest, index, employees, files)
     _ = workspace.organisation  # built now, from a tree known to be valid, and kept
     return workspace
 
@@ -186,6 +192,21 @@ def _currencies(root: Path, manifest: Manifest, index: LineIndex, employees: Emp
         return path
 
     return load_fx(root, manifest, employees, index.locate, data_path)
+
+
+def _discretion(root: Path, manifest: Manifest, index: LineIndex, employees: EmployeeTable,
+                files: list[Path]) -> list[Discretion]:
+    """discretion.csv (or `data.discretion`), read once the employees are known to be valid."""
+    named = manifest.data.discretion
+    path = discretion_path(root, named)
+    if path is None:
+        return []
+    if named is not None:
+        path = _data_path(root, named, index, "discretion")
+    workspace_file(root, path)
+    entries = read_discretion(read_table(path, str(path)), set(employees.id_list()))
+    files.append(path)
+    return entries
 
 
 def _plain_report(key: str, file: str, rows: int, header: list[str]) -> SourceReport:

@@ -85,6 +85,7 @@ def read_employees(table: Table) -> list[Employee]:
     errors: list[PmrulesError] = []
     employees: list[Employee] = []
     seen: dict[str, tuple[int, str]] = {}  # normal id -> (line, id as written)
+    undated_ids: set[str] = set()  # ids with a row without dates: the whole period, so never a segment
     for i, row in enumerate(table.rows):
         where = table.location(i)
         width = _row_width_error(table, i, row)
@@ -126,20 +127,27 @@ def read_employees(table: Table) -> list[Employee]:
             errors.append(InputError(str(exc), location=where, hint=exc.hint))
             continue
         employee_id = values["employee_id"]
+        undated = start is None and end is None
         if employee_id in seen:
             first_line, first_written = seen[employee_id]
             written = cell("employee_id")
-            if written == first_written:
+            if written == first_written and (undated or employee_id in undated_ids):
+                # An undated row covers the whole period: a second row of its id can only be a duplicate.
                 errors.append(InputError(f"duplicate employee_id {excerpt(employee_id)}", location=where,
                                          hint=f"first defined on line {first_line}"))
-            else:
+                continue
+            if written != first_written:
                 errors.append(InputError(
                     f"employee_id {excerpt(written)} is {excerpt(employee_id)} once normalised, the id of line "
                     f"{first_line} ({excerpt(first_written)})", location=where,
                     hint="two rows may not differ only by look-alike, full-width or invisible characters: "
                          "fix one of them"))
-            continue
-        seen[employee_id] = (where.line or 0, cell("employee_id"))
+                continue
+            # The same id again: an effective-dated segment; workspace/segments.py checks the dates.
+        else:
+            seen[employee_id] = (where.line or 0, cell("employee_id"))
+        if undated:
+            undated_ids.add(employee_id)
         employees.append(
             Employee.model_construct(
                 **values,

@@ -10,8 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmrules.audit.facts.discretion import discretion_facts
 from pmrules.audit.facts.fx import fx_rate_facts
-from pmrules.audit.facts.groups import employee_groups, value_counts
+from pmrules.audit.facts.groups import distinct_counts, employee_groups, value_counts
 from pmrules.audit.facts.lookalike import lookalike_facts
 from pmrules.audit.facts.manual import adjustment_facts, override_facts
 from pmrules.audit.facts.reconciliation import reconciliation_facts
@@ -23,6 +24,7 @@ from pmrules.models.plan_options import component_names, component_weights
 from pmrules.rational import Fraction
 from pmrules.workspace import Organisation, Workspace
 from pmrules.workspace.levels import RESERVED, home_center, measured_owner
+from pmrules.workspace.segments import has_segments
 
 STRATEGY_PREFIX = "strategy:"
 WEIGHT_TOLERANCE = Fraction(1, 10**9)
@@ -60,8 +62,11 @@ class FactContext:
         objectives = {o.id for o in _objectives(ws)}
         supported = Counter(target for card in ws.manifest.scorecards for line in card.kpis
                             if (target := _strategy_target(line.supports)) in objectives)
-        return cls(ws, catalog, ws.organisation, value_counts(ws.employees.centers),
-                   value_counts(ws.employees.plans), supported)
+        table = ws.employees
+        if has_segments(table):  # a person counted once per centre and plan, however many segments there
+            return cls(ws, catalog, ws.organisation, distinct_counts(table, table.centers),
+                       distinct_counts(table, table.plans), supported)
+        return cls(ws, catalog, ws.organisation, value_counts(table.centers), value_counts(table.plans), supported)
 
     def owner(self, owner_id: str) -> tuple[str, str, str | None]:
         """(owner kind, the owner's centre, its parent): a centre's parent centre, or an employee's centre."""
@@ -275,6 +280,7 @@ def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
     built += [("adjustment", fact) for fact in adjustment_facts(ctx.ws, ctx.catalog)]
     built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
     built += [("fx_rate", fact) for fact in fx_rate_facts(ctx.ws)]
+    built += discretion_facts(ctx.ws, ctx.catalog)
     return built
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.workspace.employees import NO_RATING, EmployeeTable
+from pmrules.workspace.segments import has_segments
 
 SAMPLE_IDS = 20
 
@@ -17,6 +18,11 @@ SAMPLE_IDS = 20
 def value_counts(column: pa.Array) -> Counter[str]:
     counts = pc.value_counts(column)
     return Counter(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)))
+
+
+def distinct_counts(table: EmployeeTable, column: pa.Array) -> Counter[str]:
+    """Distinct employee ids per value of a column: a person with two segments in one centre counts once."""
+    return Counter(value for value, _ in set(zip(column.to_pylist(), table.id_list(), strict=True)))
 
 
 def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[str]) -> list[dict[str, Any]]:
@@ -36,18 +42,27 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
     starts = np.searchsorted(codes[order], np.arange(len(encoded.dictionary)))
     ends = np.append(starts[1:], len(order))
     groups = []
+    segmented = has_segments(table)
+    used: set[str] = set()
     for code, key in enumerate(encoded.dictionary.to_pylist()):
         plan, center, flag = key.split("\x1f")
         rows = order[starts[code]:ends[code]]
         first = int(rows[0])
         sample = [table.ids[int(i)].as_py() for i in rows[:SAMPLE_IDS]]
         count = len(rows)
+        if segmented:  # a person counted once, though their segments may share a group
+            sample = list(dict.fromkeys(sample))
+            count = len(set(table.ids.take(pa.array(rows)).to_pylist()))
         name = table.names[first].as_py() if count == 1 else f"{count} employees"
         label = f"{sample[0]} ({name})" if count == 1 else (
             f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
         present = np.unique(table.rating[rows])
         ratings = sorted(str(table.rating_of(int(r))) for r in present if r != NO_RATING)
-        groups.append({"id": sample[0] if count == 1 else f"{sample[0]} (+{count - 1})", "label": label,
+        group_id = sample[0] if count == 1 else f"{sample[0]} (+{count - 1})"
+        if group_id in used:  # a transferred employee first in two groups: say which
+            group_id = f"{group_id} in {center} on {plan}"
+        used.add(group_id)
+        groups.append({"id": group_id, "label": label,
                        "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
                        "ratings": ratings, "has_rating": flag[0] == "r", "has_scorecard": flag[1] == "s",
                        "is_manager": flag[2] == "m", "first": first})
