@@ -29,7 +29,13 @@ def _fraction(text: str | None) -> Fraction | None:
 
 
 def _decimal(text: str | None) -> Decimal | None:
-    return None if text in (None, "") else Decimal(text)
+    return None if text in (None, "", "None") else Decimal(text)
+
+
+def _amount(text: str | None) -> Decimal:
+    """An amount as recorded (0.00 stays 0.00: a zero's places are shown too)."""
+    value = _decimal(text)
+    return Decimal(0) if value is None else value
 
 
 class RunStatements:
@@ -98,18 +104,18 @@ class RunStatements:
             weight = weights.get(component)
             components.append(Component(component, None if multiply or weight is None else exact(weight), source,
                                         _fraction(scores.get(component)), measures))
-        paid_before = _decimal(trail.get("paid_before")) or Decimal(0)
-        forgiven_before = _decimal(trail.get("forgiven_before")) or Decimal(0)
-        paid = _decimal(row["paid"]) or Decimal(0)
+        paid_before = _amount(trail.get("paid_before"))
+        forgiven_before = _amount(trail.get("forgiven_before"))
+        paid = _amount(row["paid"])
         installment = Installment(
             period=self.run["period"], final=self.final, earned=_decimal(row["earned"]),
             share=_fraction(trail.get("share")) or Fraction(1), target=_decimal(trail.get("target")),
             net_paid_before=paid_before - forgiven_before, due=_decimal(row["due"]), pay=paid,
-            forgiven=_decimal(row["forgiven"]) or Decimal(0), carried=_decimal(row["carried"]) or Decimal(0),
+            forgiven=_amount(row["forgiven"]), carried=_amount(row["carried"]),
             note=trail.get("note", ""))
         days, year_days = int(trail["days"]), int(trail["year_days"])
         salary = Decimal(trail["base_salary"])
-        pct = _decimal(trail.get("target_bonus_pct")) if trail.get("target_bonus_pct") != "None" else None
+        pct = _decimal(trail.get("target_bonus_pct"))
         return Statement(
             employee_id=employee_id, name=name, centre=centre.name if centre else trail["center"],
             centre_id=trail["center"], plan=trail["plan"], workspace=ws.manifest.workspace,
