@@ -57,6 +57,7 @@ class Renderer:
     def __init__(self, formats: Formats, paper: str = "a4") -> None:
         self.f = formats
         self.css = CSS % {"paper": PAPER[paper]}
+        self._tables: dict[tuple[object, ...], str] = {}  # a scorecard's table is shared by everyone paid on it
 
     def page(self, s: Statement) -> str:
         f = self.f
@@ -127,6 +128,15 @@ class Renderer:
         return "".join(out)
 
     def _measures(self, c: Component) -> str:
+        key = (c.measures, c.name, c.source, c.score)
+        found = self._tables.get(key)
+        if found is None:
+            if len(self._tables) > 10_000:
+                self._tables.clear()
+            found = self._tables[key] = self._measures_table(c)
+        return found
+
+    def _measures_table(self, c: Component) -> str:
         f = self.f
         head = ("<tr><th>Measure</th><th>Of</th><th class=n>Result</th><th class=n>Threshold</th><th class=n>Target</th>"
                 "<th class=n>Maximum</th><th class=n>Factor</th><th class=n>Weight</th></tr>")
