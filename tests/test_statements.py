@@ -294,3 +294,29 @@ def test_file_names_are_the_safe_ids_and_case_clashes_get_a_hash() -> None:
     assert stems["E001"] == "E001"
     assert stems["a1"].startswith("a1-") and stems["A1"].startswith("A1-") and stems["a1"] != stems["A1"]
     assert file_stems(["../x"])["../x"].startswith("employee-")
+
+
+GOLDEN = sorted(p.parent for p in (REPO / "tests" / "workspaces").glob("*/expected.csv"))
+
+
+@pytest.mark.parametrize("ws", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_every_golden_workspace_statement_shows_the_hand_computed_bonus(ws: Path) -> None:
+    """Each golden workspace's expected.csv (computed by hand, see its EXPECTED.md) is what its statements show."""
+    import csv
+
+    expected = {row["employee_id"]: row for row in csv.DictReader((ws / "expected.csv").open(encoding="utf-8"))}
+    opened = open_workspace(ws)
+    w = opened.workspace
+    run = compute_payouts(w, opened.catalog, Period.of(w.manifest), w.employees)
+    renderer = Renderer(Formats(parse_locale("en_US")))
+    for s in StatementBuilder(w, opened.catalog, run).statements():
+        row = expected[s.employee_id]
+        assert s.status == row["status"], s.employee_id
+        page = text_of(renderer.page(s))
+        if row["status"] == "paid":
+            assert s.amount == Decimal(row["bonus"]), s.employee_id
+            assert renderer.f.money(Decimal(row["bonus"]), s.currency).replace(NBSP, " ") in page
+            assert ("(then scaled to the pool)" in page) == s.pooled
+        else:
+            assert "No bonus this period" in page
+            assert all(word in page for word in row["reason_contains"].split()), s.employee_id

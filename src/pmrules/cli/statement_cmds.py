@@ -22,7 +22,7 @@ from pmrules.errors import InputError
               help="Render a committed run of the ledger: its stored amounts and trail (see `pmrules runs`).")
 @click.option("--period", "period_id", metavar="PERIOD", default=None,
               help="One period of the plan year (e.g. Q2): earned to date, due, paid before.")
-@click.option("--locale", "locale_name", default="en_US", show_default=True,
+@click.option("--locale", "locale_name", default="en_US", show_default=True, metavar="LOCALE",
               help="Language and region for money, numbers and dates, e.g. de_DE, en_GB, fr_FR.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Page size.")
 @click.option("--pdf/--no-pdf", "pdf", default=True, show_default=True,

@@ -135,7 +135,7 @@ class StatementBuilder:
             employed_from=first if p.days else None, employed_to=last if p.days else None,
             components=components, combine=combine_words(plan), combined=p.combined,
             cap=None if plan.cap is None else exact(plan.cap), capped=p.capped, gates=gates, multiplier=p.multiplier,
-            bonus=p.bonus, installment=installment,
+            bonus=p.bonus, installment=installment, pooled=p.pooled,
             paid_before=None if self.paid_before is None else self.paid_before.get(e.employee_id, []),
             changes=changes_of(p))
 

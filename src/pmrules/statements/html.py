@@ -174,7 +174,8 @@ class Renderer:
         if s.bonus is not None and s.target_amount is not None:
             label = "Earned year to date" if s.installment is not None else "Bonus"
             money_rows = (f"<tr class=total><th>{esc(label)}</th><td class=n>{esc(f.money(_money(s.target_amount), s.currency))}"
-                          f" × {esc(f.number(s.proration))} × {esc(f.number(s.multiplier))} = "
+                          f" × {esc(f.number(s.proration))} × {esc(f.number(s.multiplier))}"
+                          f"{' (then scaled to the pool)' if s.pooled else ''} = "
                           f"{esc(f.money(s.bonus, s.currency))}</td></tr>")
         return ("<section><h2>Result</h2><table>" + "".join(
             f"<tr><th>{esc(k)}</th><td class=n>{esc(v)}</td></tr>" for k, v in rows) + money_rows + "</table>"

@@ -133,6 +133,7 @@ class Statement:
     multiplier: Number | None
     bonus: Decimal | None  # the period's bonus (whole year), or the year-to-date earned bonus (a period)
     installment: Installment | None = None
+    pooled: bool = False  # the bonus was scaled to the workspace's pool after target x proration x multiplier
     paid_before: list[Paid] | None = None  # None: no ledger; [] : a ledger with nothing paid before
     changes: list[Change] = field(default_factory=list)
     basis: str = "the current computation"  # or "run 3 (Q2), committed 2026-11-30T01:29:27+00:00 by ana"
