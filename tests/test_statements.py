@@ -320,3 +320,14 @@ def test_every_golden_workspace_statement_shows_the_hand_computed_bonus(ws: Path
         else:
             assert "No bonus this period" in page
             assert all(word in page for word in row["reason_contains"].split()), s.employee_id
+
+
+def test_a_browser_that_dies_is_exit_2_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = pmrules("statements", str(PLAN_YEAR), "--output", str(out), env={"PMRULES_CHROMIUM": "/bin/false"})
+    assert result.exit_code == 2, result.output
+    assert "error: Chromium (/bin/false)" in result.stderr and "pass --no-pdf for HTML only" in result.stderr
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []
+    not_there = pmrules("statements", str(PLAN_YEAR), "--output", str(out),
+                        env={"PMRULES_CHROMIUM": str(tmp_path / "chromium")})
+    assert not_there.exit_code == 2 and "which is not an executable file" in not_there.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -64,27 +65,26 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="pmrules-chromium-")
         self._next_id = 0
         self._buffer = b""
-        self._events: list[dict[str, Any]] = []
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
-
-        def wire_pipes() -> None:  # in the child: its fd 3 reads our commands, its fd 4 writes replies
-            high_read = os.dup(commands_read)
-            high_write = os.dup(replies_write)
-            os.dup2(high_read, 3)
-            os.dup2(high_write, 4)
-
-        args = [str(self.executable), *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self._profile}",
+        # Chromium's fd 3 reads our commands and its fd 4 writes replies. bash moves the pipe ends there
+        # (no preexec_fn, which is unsafe with threads); above 9 first, so `3<&N 4>&M` cannot clash
+        # (dash, Debian's /bin/sh, reads only one-digit descriptors in redirections).
+        theirs = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (commands_read, replies_write)]
+        self._close_fds(commands_read, replies_write)
+        read_fd, write_fd = theirs
+        args = [shutil.which("bash") or "/bin/bash", "-c", f'exec "$0" "$@" 3<&{read_fd} 4>&{write_fd} {read_fd}<&- {write_fd}>&-',
+                str(self.executable), *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self._profile}",
                 "about:blank"]
         try:
             self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL, preexec_fn=wire_pipes, pass_fds=(3, 4))
+                                             stderr=subprocess.DEVNULL, pass_fds=tuple(theirs))
         except OSError as exc:
-            self._close_fds(commands_read, replies_write, self._commands, self._replies)
+            self._close_fds(*theirs, self._commands, self._replies)
             shutil.rmtree(self._profile, ignore_errors=True)
             raise BrowserError(f"Chromium ({self.executable}) could not be started: {exc.strerror or exc}",
                                hint="pass --no-pdf for HTML only, or reinstall chromium") from exc
-        self._close_fds(commands_read, replies_write)
+        self._close_fds(*theirs)
         try:
             target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
             self._session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
