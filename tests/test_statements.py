@@ -81,6 +81,10 @@ def test_example_one_statement_per_employee_with_the_payout_amounts(example_stat
                   "Combined score 1.2523", "Cap 1.8 (not reached)", "Individual rating 4"):
         assert shown in e013, shown
     assert "Adjustments and discretion" not in e013  # nothing manual: the section is absent
+    e011 = text_of((example_statements / "E011.html").read_text(encoding="utf-8"))
+    assert "Individual your own scorecard 0.2 1.3829" in e011  # README: individual 1.3829, bonus 22,636.47
+    assert "Appointments per week appointments you 27 20 25 30 1.4 0.5" in e011
+    assert "Your bonus $22,636.47" in e011
 
 
 def test_a_statement_names_no_other_employee(example_statements: Path) -> None:

@@ -40,7 +40,8 @@ def source_words(ws: Workspace, source: str | None, employee_id: str) -> str:
     if not source:
         return "no score"
     if source.startswith("scorecard of "):
-        return "scorecard of " + owner_words(ws, source.removeprefix("scorecard of "), employee_id)
+        owner = owner_words(ws, source.removeprefix("scorecard of "), employee_id)
+        return "your own scorecard" if owner == OWN else f"scorecard of {owner}"
     return source.replace("individual_factor", "individual factor")
 
 

@@ -18,7 +18,7 @@ from pmrules.models.plan_options import component_weights
 from pmrules.payout.exact import exact
 from pmrules.planyear.periods import find_period
 from pmrules.rational import Fraction
-from pmrules.statements.build import combine_words, ordered_components, owner_words
+from pmrules.statements.build import combine_words, ordered_components, owner_words, source_words
 from pmrules.statements.model import Component, Installment, Measure, Paid, Statement
 from pmrules.workspace import Workspace
 from pmrules.workspace.levels import nearest_at_level
@@ -99,7 +99,7 @@ class RunStatements:
         for component in names:
             owner = self._owner(component, trail["center"], employee_id)
             measures = self._measures(owner, trail["plan"], employee_id) if owner in self.kpis else ()
-            source = (f"scorecard of {owner_words(ws, owner, employee_id)}" if measures and owner is not None
+            source = (source_words(ws, f"scorecard of {owner}", employee_id) if measures and owner is not None
                       else "as recorded in the run")
             weight = weights.get(component)
             components.append(Component(component, None if multiply or weight is None else exact(weight), source,
