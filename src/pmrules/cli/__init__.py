@@ -81,6 +81,8 @@ BUILTIN_COMMANDS = {
                        "Sign off a committed run: draft -> reviewed -> approved (then `export` pays it)."),
     "sensitivity": Builtin("pmrules.cli.report_cmds",
                            "Which inputs move one employee's bonus, and by how much per 1% change."),
+    "statements": Builtin("pmrules.cli.statement_cmds", "Write one statement per employee, HTML and PDF: measures, "
+                          "scores, gates, bonus, paid before."),
     "suggest": Builtin("pmrules.cli.report_cmds",
                        "KPIs from every installed library a centre may be scored on and that feed its parent."),
     "test": Builtin("pmrules.cli.test_cmds", "Run the plan's scenario tests: change inputs in memory, expect bonuses "
