@@ -16,7 +16,8 @@ from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import ScoreResult
 from pmrules.planyear.pay import PeriodPayout
-from pmrules.statements.model import Change, Component, GateLine, Installment, Measure, Paid, Statement
+from pmrules.statements.changes import changes_of
+from pmrules.statements.model import Component, GateLine, Installment, Measure, Paid, Statement
 from pmrules.workspace import Workspace
 
 OWN = "you"  # the owner of the employee's own scorecard, in the statement's words
@@ -59,19 +60,10 @@ def measures_of(ws: Workspace, catalog: Catalog, scored: ScoreResult, employee_i
     return tuple(out)
 
 
-def changes_of(payout: EmployeePayout) -> list[Change]:
-    """The manual changes behind this bonus (metric adjustments, overrides, discretion), in order.
-
-    None exist in the payout yet; issue 14's adjustments and discretion fill this at merge, each as a
-    `Change` (see model.py). Until then every statement has no "Adjustments and discretion" section.
-    """
-    found: Iterable[Any] = getattr(payout, "changes", None) or ()
-    return [c for c in found if isinstance(c, Change)]
-
-
 def currency_of(payout: EmployeePayout, ws: Workspace) -> str:
     """The payout record's own currency when it has one (per-employee currencies), else the workspace's."""
-    return str(getattr(payout, "currency", None) or getattr(payout.employee, "currency", None) or ws.manifest.currency)
+    own = payout.currency["currency"] if payout.currency else None  # a workspace paying in several currencies
+    return str(own or payout.employee.currency or ws.manifest.currency)
 
 
 class StatementBuilder:
@@ -136,17 +128,28 @@ class StatementBuilder:
             employed_from=first if p.days else None, employed_to=last if p.days else None,
             components=components, combine=combine_words(plan), combined=p.combined,
             cap=None if plan.cap is None else exact(plan.cap), capped=p.capped, gates=gates, multiplier=p.multiplier,
-            bonus=p.bonus, installment=installment, pooled=p.pooled,
+            bonus=_person_bonus(run, p), installment=installment, pooled=p.pooled,
             paid_before=None if self.paid_before is None else self.paid_before.get(e.employee_id, []),
-            changes=changes_of(p))
+            changes=changes_of(ws, self.catalog, run, p, i))
 
     def statements(self, employee_ids: Sequence[str] | None = None,
                    progress: Callable[[int], None] | None = None) -> Iterable[Statement]:
-        positions = range(len(self.run)) if employee_ids is None else [self.positions[e] for e in employee_ids]
+        # One statement per person: an effective-dated employee's last row (its statement lists every segment).
+        positions = sorted(set(self.positions.values())) if employee_ids is None else \
+            [self.positions[e] for e in employee_ids]
         for n, i in enumerate(positions):
             yield self.statement(i)
             if progress is not None:
                 progress(n + 1)
+
+
+def _person_bonus(run: PayoutRun, p: EmployeePayout) -> Any:
+    """The bonus of the person: an effective-dated employee's rows each carry a share of it."""
+    rows = p.person.rows if p.person is not None else []
+    if len(rows) < 2:
+        return p.bonus
+    shares = [b for b in (run.bonus_at(r) for r in rows) if b is not None]
+    return sum(shares[1:], shares[0]) if shares else None
 
 
 def combine_words(plan: Any) -> str:
@@ -164,7 +167,8 @@ def _period_def(ws: Workspace, period_id: str) -> Any:
 
 
 def _installment(result: PeriodPayout, i: int) -> Installment:
-    p = result.payments[i]
+    """Row i's payment (payments are per person: found by the row that pays them, else by position)."""
+    p = next((q for q in result.payments if q.row == i), result.payments[i])
     return Installment(period=result.period, final=result.final, earned=p.earned, share=p.share, target=p.target,
                        net_paid_before=p.net_before, due=p.due, pay=p.pay, forgiven=p.forgiven, carried=p.carried,
                        note=p.note)
