@@ -202,6 +202,19 @@ class PayoutRun:
         bonus = units_to_decimal(self.units[i], self.quantum)
         return bonus if self.currency is None else self.currency.shown(self.currency.codes[i].as_py(), bonus)
 
+    def rows_of(self, employee_id: str) -> list[int]:
+        """The employee's rows: one, or an effective-dated employee's segments (each carrying a share)."""
+        person = self.settlement.people.get(employee_id) if self.settlement is not None else None
+        if person is not None:
+            return list(person.rows)
+        i = self.table.position(employee_id)
+        return [] if i is None else [i]
+
+    def person_bonus(self, employee_id: str) -> Decimal | None:
+        """What the person is paid: the sum of their rows' bonuses (None if no row is paid)."""
+        shares = [b for b in (self.bonus_at(i) for i in self.rows_of(employee_id)) if b is not None]
+        return sum(shares[1:], shares[0]) if shares else None
+
     def exact_bonus_at(self, i: int) -> Fraction | None:
         multiplier = self.groups[int(self.group_of[i])].multiplier
         if multiplier is None:

@@ -32,9 +32,8 @@ def baseline_text(run: PayoutRun, audit: AuditResult | None, command: str) -> st
         f"      total: {_q(str(run.total))}",
         "      bonuses:",
     ]
-    for i in range(len(run)):
-        employee_id = run.table.ids[i].as_py()
-        bonus = run.bonus_at(i)
+    for employee_id in dict.fromkeys(run.table.id_list()):  # a person once (segments are summed)
+        bonus = run.person_bonus(employee_id)
         lines.append(f"        {_q(employee_id)}: {_q('unpaid' if bonus is None else str(bonus))}")
     if audit is not None and audit.findings:
         lines.append("      findings:")

@@ -83,12 +83,13 @@ def _check(e: Expectation, ws: Workspace, run: PayoutRun, audit: AuditResult | N
     if e.kind == "total":
         return Check(e, run.total == e.expected, str(run.total))
     if e.kind in ("bonus", "multiplier"):
-        i = run.table.position(e.subject)
-        assert i is not None  # checked when the scenario was prepared
-        paid = bool(run.paid_mask[i])
+        rows = run.rows_of(e.subject)
+        assert rows  # checked when the scenario was prepared
+        i = rows[-1]  # an effective-dated employee: the latest segment's multiplier, the person's bonus
+        paid = any(bool(run.paid_mask[r]) for r in rows)
         reasons = None if paid else "; ".join(run.groups[int(run.group_of[i])].reasons)
         if e.kind == "bonus":
-            bonus = run.bonus_at(i)
+            bonus = run.person_bonus(e.subject)
             passed = not paid if e.expected == UNPAID else paid and bonus == e.expected
             return Check(e, passed, _money(bonus), reasons)
         multiplier = run.groups[int(run.group_of[i])].multiplier

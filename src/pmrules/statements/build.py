@@ -128,7 +128,7 @@ class StatementBuilder:
             employed_from=first if p.days else None, employed_to=last if p.days else None,
             components=components, combine=combine_words(plan), combined=p.combined,
             cap=None if plan.cap is None else exact(plan.cap), capped=p.capped, gates=gates, multiplier=p.multiplier,
-            bonus=_person_bonus(run, p), installment=installment, pooled=p.pooled,
+            bonus=run.person_bonus(e.employee_id) if p.person is not None else p.bonus, installment=installment, pooled=p.pooled,
             paid_before=None if self.paid_before is None else self.paid_before.get(e.employee_id, []),
             changes=changes_of(ws, self.catalog, run, p, i))
 
@@ -141,15 +141,6 @@ class StatementBuilder:
             yield self.statement(i)
             if progress is not None:
                 progress(n + 1)
-
-
-def _person_bonus(run: PayoutRun, p: EmployeePayout) -> Any:
-    """The bonus of the person: an effective-dated employee's rows each carry a share of it."""
-    rows = p.person.rows if p.person is not None else []
-    if len(rows) < 2:
-        return p.bonus
-    shares = [b for b in (run.bonus_at(r) for r in rows) if b is not None]
-    return sum(shares[1:], shares[0]) if shares else None
 
 
 def combine_words(plan: Any) -> str:
