@@ -420,7 +420,7 @@ def rule_ids(path: Path) -> list[str]:
 def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
     ids = [i for path in [*BUILTIN_RULESETS, LOCAL_RULESET] for i in rule_ids(path)]
     assert len(ids) == len(set(ids))
-    assert len(BUILTIN_RULESETS) == 6
+    assert len(BUILTIN_RULESETS) == 7
     assert set(RULE_CASES) == set(ids)
     for rule_id, cases in RULE_CASES.items():
         assert len(cases) == 2 and all(isinstance(c, Case) for c in cases), rule_id
