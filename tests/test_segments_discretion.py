@@ -219,3 +219,18 @@ def test_the_report_lists_every_discretion_with_totals(tmp_path: Path) -> None:
     plain = tmp_path / "plain.html"
     assert run_cli("report", str(WORKSPACES / "pool-unpaid"), "--output", str(plain)).exit_code == 0
     assert 'id="manual"' not in plain.read_text()
+
+
+def test_manual_changes_are_audited_even_when_the_rule_set_list_leaves_their_rule_sets_out(tmp_path: Path) -> None:
+    """`rulesets: [compensation]` (a list written before discretion existed): the discretion rules still judge
+    discretion.csv, so an unsigned discretion is an error finding, not silently paid."""
+    ws = tmp_path / "ws"
+    shutil.copytree(TRANSFER, ws)
+    yaml = ws / "pmrules.yaml"
+    yaml.write_text(yaml.read_text().replace("rulesets: [compensation, discretion]", "rulesets: [compensation]"))
+    table = ws / "discretion.csv"
+    table.write_text(table.read_text().replace(",CFO Kim", ","))
+    result = run_cli("audit", str(ws), "--format", "json")
+    document = json.loads(result.stdout)
+    assert "discretion" in [r["name"] for r in document["rulesets"]]
+    assert any(f["rule"] == "discretion.unsigned" and f["subject"] == "E1" for f in document["findings"])

@@ -130,7 +130,19 @@ def resolve_rulesets(ws: Workspace, catalog: Catalog) -> list[RuleSet]:
                                      hint=did_you_mean(entry, registered)
                                      or f"registered rule sets: {', '.join(sorted(registered))}"))
     raise_all(errors)
-    return chosen
+    return [*chosen, *_manual_change_rulesets(ws, registered, listed)]
+
+
+def _manual_change_rulesets(ws: Workspace, registered: dict[str, RuleSet], listed: dict[str, int]) -> list[RuleSet]:
+    """Manual changes are always audited: a workspace that lists its rule sets and makes adjustments,
+    overrides or discretion gets `manual-changes` / `discretion` even when its list predates them (a rule
+    of theirs is switched off by id, on the record, not by leaving the set out)."""
+    wanted = []
+    if ws.adjustments or ws.manifest.overrides:
+        wanted.append("manual-changes")
+    if ws.discretion:
+        wanted.append("discretion")
+    return [registered[name] for name in wanted if name not in listed and name in registered]
 
 
 def _subject(fact: dict[str, Any]) -> str:
