@@ -293,3 +293,14 @@ def test_pool_parts_are_shared_exactly(rows: list[tuple[int, str]], pool_cents: 
         converted += Fraction(part["amount"]) * cur.rate(code)  # type: ignore[attr-defined]
         slack += Fraction(quanta[code]) / 2 * cur.rate(code)  # type: ignore[attr-defined]
     assert abs(converted - Fraction(amount)) <= slack
+
+
+def test_discretion_with_pay_currencies_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    """Segments and discretion round per person in the plan's quantum; with pay currencies that rule is not
+    settled yet, so the combination is a clear error (exit 2), never a silently mis-rounded bonus."""
+    ws = tmp_path / "ws"
+    shutil.copytree(GOLDEN, ws)
+    (ws / "discretion.csv").write_text("employee_id,pct,amount,reason,approved_by\nE1,10,,Led the euro launch,CFO\n")
+    result = run_cli("payout", ws, "--format", "csv")
+    assert result.exit_code == 2
+    assert "effective-dated employees and discretion do not combine with pay currencies yet" in result.output
