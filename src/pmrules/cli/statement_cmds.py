@@ -85,7 +85,7 @@ def statements(directory: Path, output: Path, run_id: int | None, period_id: str
 
 def _choose(wanted: list[str], ids: list[str]) -> list[str]:
     if not wanted:
-        return ids
+        return list(dict.fromkeys(ids))  # a person once (an effective-dated employee has several rows)
     from pmrules.errors import did_you_mean
 
     known = set(ids)

@@ -8,6 +8,7 @@ effective-dated segments a bonus was paid over. Each is a `Change` with its reas
 from __future__ import annotations
 
 from pmrules.catalog import Catalog
+from pmrules.errors import Location
 from pmrules.payout.compute import EmployeePayout, PayoutRun
 from pmrules.payout.rounding import units_to_decimal
 from pmrules.statements.model import Change
@@ -25,12 +26,12 @@ def changes_of(ws: Workspace, catalog: Catalog, run: PayoutRun, p: EmployeePayou
             first, last = run.period.clip(e.start_date, e.end_date)
             found.append(Change("segment", f"{first} to {last}: centre {e.center}, plan {e.plan}", None,
                                 f"{int(run.days[row])} days", "effective-dated employees.csv row; the bonus is the "
-                                "exact sum of the segments, rounded once", None, str(ws.employee_location(e))))
+                                "exact sum of the segments, rounded once", None, _where(ws.employee_location(e))))
     if person is not None and person.discretion is not None:
         d = person.discretion
         found.append(Change("discretion", "bonus", units_to_decimal(person.formula_units, person.unit),
                             units_to_decimal(person.bonus_units, person.unit), d.reason, d.approved_by or None,
-                            str(d.location), money=True))
+                            _where(d.location), money=True))
     return found
 
 
@@ -48,7 +49,7 @@ def _adjustments(ws: Workspace, catalog: Catalog, run: PayoutRun, plan: str, own
         if a.entity in owners and a.input in inputs.get(a.entity, set()):
             out.append(Change("adjustment", f"{a.input} of {_centre(ws, a.entity)}"
                               + (f" ({a.period})" if a.period else ""), a.raw, a.adjusted, a.reason,
-                              a.approved_by or None, str(a.where)))
+                              a.approved_by or None, _where(a.where)))
     return out
 
 
@@ -71,3 +72,9 @@ def _overrides(run: PayoutRun, p: EmployeePayout, i: int, owners: set[str]) -> l
 def _centre(ws: Workspace, entity: str) -> str:
     centre = ws.organisation.centers.get(entity)
     return centre.name if centre is not None else "your own result"
+
+
+def _where(location: Location | str) -> str:
+    """`file:line` with the file's name only: a statement shows no folder of the compensation team's disk."""
+    text = str(location)
+    return text.rsplit("/", 1)[-1]

@@ -171,10 +171,22 @@ class Renderer:
             gates = ("<h3>Gates</h3><table><tr><th>Gate</th><th class=n>Value</th><th class=n>Minimum</th>"
                      f"<th class=n>Maximum</th><th>Result</th></tr>{gate_rows}</table>")
         money_rows = ""
-        if s.bonus is not None and s.target_amount is not None:
+        segments = [c for c in s.changes if c.kind == "segment"]
+        discretion = next((c for c in s.changes if c.kind == "discretion"), None)
+        if s.bonus is not None and segments:  # the equation of one row would not be this person's bonus
             label = "Earned year to date" if s.installment is not None else "Bonus"
+            money_rows = (f"<tr class=total><th>{esc(label)}</th><td class=n>the exact sum of {len(segments)} "
+                          f"segments{' with discretion' if discretion is not None else ''}, rounded once"
+                          f"{' (then scaled to the pool)' if s.pooled else ''} = "
+                          f"{esc(f.money(s.bonus, s.currency))}</td></tr>")
+        elif s.bonus is not None and s.target_amount is not None:
+            label = "Earned year to date" if s.installment is not None else "Bonus"
+            formula = ""
+            if discretion is not None and isinstance(discretion.before, Decimal):
+                formula = (f" = {esc(f.money(discretion.before, s.currency))}, with discretion "
+                           f"(see Adjustments and discretion)")
             money_rows = (f"<tr class=total><th>{esc(label)}</th><td class=n>{esc(f.money(_money(s.target_amount), s.currency))}"
-                          f" × {esc(f.number(s.proration))} × {esc(f.number(s.multiplier))}"
+                          f" × {esc(f.number(s.proration))} × {esc(f.number(s.multiplier))}{formula}"
                           f"{' (then scaled to the pool)' if s.pooled else ''} = "
                           f"{esc(f.money(s.bonus, s.currency))}</td></tr>")
         return ("<section><h2>Result</h2><table>" + "".join(

@@ -22,7 +22,7 @@ INDEX = "statements.json"
 
 def file_stems(employee_ids: Iterable[str]) -> dict[str, str]:
     """A file name stem per employee id: the id itself when safe and unique ignoring case, else id + hash."""
-    ids = list(employee_ids)
+    ids = list(dict.fromkeys(employee_ids))  # an effective-dated employee has several rows, one statement
     folded: dict[str, int] = {}
     for e in ids:
         folded[e.casefold()] = folded.get(e.casefold(), 0) + 1
