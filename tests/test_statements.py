@@ -366,3 +366,14 @@ def test_manual_changes_appear_on_the_statement_with_reason_approver_and_source(
     assert sum(1 for key in pages if key == ("transfer-discretion", "E1")) == 1
     s, page = pages[("transfer-discretion", "E5")]
     assert s.changes == [] and "Adjustments and discretion" not in page
+
+
+def test_an_effective_dated_employee_gets_one_statement_file_with_the_sum(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = pmrules("statements", str(REPO / "tests" / "workspaces" / "transfer-discretion"), "--output", str(out),
+                     "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.html")) == ["E1.html", "E2.html", "E3.html", "E4.html", "E5.html"]
+    page = text_of((out / "E1.html").read_text(encoding="utf-8"))
+    assert "the exact sum of 2 segments with discretion, rounded once = $9,399.00" in page
+    assert "employees.csv:2" in page and "employees.csv:4" in page and str(REPO) not in page
