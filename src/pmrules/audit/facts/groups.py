@@ -35,17 +35,27 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(encoded.dictionary)))
     ends = np.append(starts[1:], len(order))
+    # every group's sample ids in one take, not one pyarrow scalar per id
+    taken = np.minimum(ends - starts, SAMPLE_IDS)
+    sample_rows = order[np.repeat(starts, taken) + np.arange(taken.sum()) - np.repeat(np.cumsum(taken) - taken, taken)]
+    sample_ids = table.ids.take(pa.array(sample_rows)).to_pylist()
+    sample_at = np.cumsum(taken) - taken
+    # the distinct ratings of every group at once: sorted (group, rating) pairs, sliced per group
+    rating_values, rating_index = np.unique(table.rating, return_inverse=True)
+    pairs = np.unique(codes.astype(np.int64) * len(rating_values) + rating_index.reshape(-1))
+    pair_rating = rating_values[pairs % len(rating_values)]
+    pair_bounds = np.searchsorted(pairs // len(rating_values), np.arange(len(encoded.dictionary) + 1))
     groups = []
     for code, key in enumerate(encoded.dictionary.to_pylist()):
         plan, center, flag = key.split("\x1f")
         rows = order[starts[code]:ends[code]]
         first = int(rows[0])
-        sample = [table.ids[int(i)].as_py() for i in rows[:SAMPLE_IDS]]
+        sample = sample_ids[sample_at[code]:sample_at[code] + taken[code]]
         count = len(rows)
         name = table.names[first].as_py() if count == 1 else f"{count} employees"
         label = f"{sample[0]} ({name})" if count == 1 else (
             f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
-        present = np.unique(table.rating[rows])
+        present = pair_rating[pair_bounds[code]:pair_bounds[code + 1]]
         ratings = sorted(str(table.rating_of(int(r))) for r in present if r != NO_RATING)
         groups.append({"id": sample[0] if count == 1 else f"{sample[0]} (+{count - 1})", "label": label,
                        "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
