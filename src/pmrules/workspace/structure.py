@@ -17,6 +17,7 @@ from pmrules.rational import Fraction
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import LABEL_BASE, NO_RATING, EmployeeTable
 from pmrules.workspace.levels import check_levels
+from pmrules.workspace.membership import employee_ids_among
 from pmrules.workspace.plans import check_plans
 
 if TYPE_CHECKING:
@@ -37,7 +38,14 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     errors: list[PmrulesError] = []
     centers = {c.id: c for c in m.centers}
     table = ws.employees
-    employee_ids = set(table.id_list())
+    # only the names the manifest and actuals use are looked up; the full id set only for a hint
+    employee_ids = employee_ids_among(table, [*centers, *(c.manager for c in m.centers if c.manager is not None),
+                                              *(card.owner for card in m.scorecards),
+                                              *(entity for entity, _name in ws.actuals.where)])
+
+    def all_ids() -> set[str]:
+        return set(table.id_list())
+
     plans = {p.id: p for p in m.plans}
 
     if m.period_end < m.period_start:
@@ -96,14 +104,14 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
             errors.append(_unknown("parent centre", center.parent, set(centers), ws.locate("centers", i, "parent"),
                                    "name a centre id"))
         if center.manager is not None and center.manager not in employee_ids:
-            errors.append(_unknown("manager employee", center.manager, employee_ids,
+            errors.append(_unknown("manager employee", center.manager, all_ids(),
                                    ws.locate("centers", i, "manager"), "name an employee_id from employees"))
     cycles = _cycles(ws)
     errors.extend(cycles or _too_deep(ws))
 
     for i, card in enumerate(m.scorecards):
         if card.owner not in centers and card.owner not in employee_ids:
-            errors.append(_unknown("scorecard owner", card.owner, set(centers) | employee_ids,
+            errors.append(_unknown("scorecard owner", card.owner, set(centers) | all_ids(),
                                    ws.locate("scorecards", i, "owner"), "an owner is a centre id or an employee id"))
     for i, plan in enumerate(m.plans):
         if not component_names(plan):
@@ -114,7 +122,7 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     errors.extend(_employee_references(ws, set(centers), plans))
     for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
         if entity not in centers and entity not in employee_ids:
-            errors.append(_unknown("entity", entity, set(centers) | employee_ids, where,
+            errors.append(_unknown("entity", entity, set(centers) | all_ids(), where,
                                    "an entity is a centre id or an employee id"))
     return errors
 
