@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ def _duplicates(ids: list[str]) -> set[str]:
     return {key for key, count in Counter(ids).items() if count > 1}
 
 
-def _unknown(what: str, name: str, known: set[str], where: Location, fix: str) -> InputError:
+def _unknown(what: str, name: str, known: Iterable[str], where: Location, fix: str) -> InputError:
     return InputError(f"unknown {what} {excerpt(name)}", location=where, hint=did_you_mean(name, known) or fix)
 
 
@@ -43,8 +45,9 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
                                               *(card.owner for card in m.scorecards),
                                               *(entity for entity, _name in ws.actuals.where)])
 
-    def all_ids() -> set[str]:
-        return set(table.id_list())
+    @functools.cache
+    def all_ids() -> frozenset[str]:
+        return frozenset(table.id_list())
 
     plans = {p.id: p for p in m.plans}
 
@@ -120,10 +123,11 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
 
     errors.extend(check_levels(ws))
     errors.extend(_employee_references(ws, set(centers), plans))
-    for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
-        if entity not in centers and entity not in employee_ids:
-            errors.append(_unknown("entity", entity, set(centers) | all_ids(), where,
-                                   "an entity is a centre id or an employee id"))
+    unknown = [(key, where) for key, where in ws.actuals.where.items()
+               if key[0] not in centers and key[0] not in employee_ids]  # few, so only they are sorted
+    for (entity, _name), where in sorted(unknown, key=lambda kv: kv[1]):
+        errors.append(_unknown("entity", entity, set(centers) | all_ids(), where,
+                               "an entity is a centre id or an employee id"))
     return errors
 
 
