@@ -1,5 +1,6 @@
 """What a comp analyst would otherwise write by hand: the KPI formulas and the plan arithmetic of the
-synthetic workspaces (bench/generate.py), shared by the reference and floor scripts.
+synthetic workspaces (bench/generate.py), used by the reference script
+(bench/floor.py has its own, in float over whole columns).
 
 Exact where the spec needs it: KPI values, factors and multipliers are Fractions (there are few of
 them); the per-employee product is left to each script.
@@ -49,18 +50,10 @@ def factor(value: Fraction, thr: Fraction, tgt: Fraction, mx: Fraction, curve: t
     return cg + (value - tgt) / (mx - tgt) * (cm - cg)
 
 
-def multipliers(workspace: Path, fast_yaml: bool = False) -> tuple[dict[str, Any], dict[tuple[str, str, int], Fraction]]:
-    """The manifest, and the exact multiplier for every (plan, centre, rating).
-
-    `fast_yaml` reads the manifest with pmrules' event-based loader (5x faster than yaml.safe_load).
-    """
-    if fast_yaml:
-        from pmrules.io.yamlfile import load_yaml
-
-        manifest = load_yaml(workspace / "pmrules.yaml")[0]
-    else:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        manifest = yaml.load((workspace / "pmrules.yaml").read_text(), Loader=loader)
+def multipliers(workspace: Path) -> tuple[dict[str, Any], dict[tuple[str, str, int], Fraction]]:
+    """The manifest, and the exact multiplier for every (plan, centre, rating)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    manifest = yaml.load((workspace / "pmrules.yaml").read_text(), Loader=loader)
     actuals: dict[str, dict[str, Fraction]] = {}
     with open(workspace / "actuals.csv", newline="") as handle:
         reader = csv.reader(handle)

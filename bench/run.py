@@ -8,8 +8,11 @@ For each size it generates a seeded workspace (bench/generate.py, cached under b
 `pmrules payout WS --format csv --output F` (read CSV, audit, compute, write CSV), the reference
 script (csv module + exact multipliers + Decimal) and the floor script (pyarrow + NumPy: the least
 work that gives the same numbers), each `--repeat` times, and prints medians of wall time and peak
-RSS, the two ratios, and whether every bonus agrees. It then times `pmrules audit` on 10,000 centres
-with 60,000 scorecard lines. Output is a Markdown table (paste it into README.md).
+RSS, the two ratios, and whether every bonus agrees. Runs are interleaved (pmrules, reference, floor,
+pmrules, ...) and each is timed by GNU time, so CPU seconds (user + system) stand beside wall
+seconds: on a loaded machine CPU is the steadier number, and the load average is printed. It then
+times `pmrules audit` on 10,000 centres with 60,000 scorecard lines and on the 1M workspace, and
+`pmrules --version` / `--help`. Output is Markdown tables (paste them into README.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,24 +34,42 @@ PMRULES = str(Path(PYTHON).with_name("pmrules"))
 CENTERS = {10_000: 500, 100_000: 2_000, 1_000_000: 5_000}
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+@dataclass
+class Run:
+    """One child process: wall seconds, CPU seconds (user + system) and peak RSS in MB."""
+
+    wall: float
+    cpu: float
+    rss: float
+
+
+def timed(command: list[str]) -> Run:
+    """Run one child under GNU time (per-process CPU and peak RSS); without it, getrusage deltas."""
+    env = {**os.environ, "PMRULES_LOAD_PLUGINS": ""}
+    gnu_time = Path("/usr/bin/time").exists()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PMRULES_LOAD_PLUGINS": ""})
-    seconds = time.perf_counter() - started
+    prefix = ["/usr/bin/time", "-f", "@@ %U %S %M"] if gnu_time else []
+    result = subprocess.run([*prefix, *command], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - started
     if result.returncode not in (0, 1):
         raise SystemExit(f"{command[:3]} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: run the biggest last, or use /usr/bin/time
-    return seconds, max(peak, before) / 1024
+    if gnu_time:
+        user, system, rss = result.stderr.strip().splitlines()[-1].split()[1:]
+        return Run(wall, float(user) + float(system), int(rss) / 1024)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(wall, cpu, float("nan"))  # ru_maxrss of children is a max over all of them: not per run
 
 
-def rss_of(command: list[str]) -> float:
-    """Peak RSS in MB via GNU time, which reports per process."""
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True,
-                            env={**os.environ, "PMRULES_LOAD_PLUGINS": ""})
-    return int(result.stderr.strip().splitlines()[-1]) / 1024
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    run = timed(command)
+    return run.wall, run.rss
+
+
+def median(runs: list[Run]) -> Run:
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "rss")))
 
 
 def bonuses(path: Path) -> dict[str, str]:
@@ -63,10 +85,73 @@ def workspace(employees: int, centers: int, lines: tuple[int, int] = (4, 6)) -> 
     return target
 
 
-def median_run(command: list[str], repeat: int) -> tuple[float, float]:
-    times = [measure(command)[0] for _ in range(repeat)]
-    has_time = Path("/usr/bin/time").exists()
-    return statistics.median(times), rss_of(command) if has_time else float("nan")
+def interleaved(commands: dict[str, list[str]], repeat: int) -> dict[str, Run]:
+    """Median of `repeat` runs of each command, taken in turn (A B C A B C ...) so load drifts evenly."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(timed(command))
+    return {name: median(r) for name, r in runs.items()}
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def floor_parser() -> str:
+    try:
+        import ryml  # noqa: F401
+    except ImportError:
+        return "PyYAML CSafeLoader (libyaml); `pip install .[bench]` for rapidyaml"
+    return "rapidyaml"
+
+
+def payout_case(size: int, repeat: int) -> dict[str, object]:
+    """pmrules, the reference and the floor on one workspace size, and whether every bonus agrees."""
+    ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
+    out = HERE / ".data" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    files = {name: out / f"{name}-{size}.csv" for name in ("pmrules", "reference", "floor")}
+    medians = interleaved({
+        "pmrules": [PMRULES, "payout", str(ws), "--format", "csv", "--output", str(files["pmrules"])],
+        "reference": [PYTHON, str(HERE / "reference.py"), str(ws), str(files["reference"])],
+        "floor": [PYTHON, str(HERE / "floor.py"), str(ws), str(files["floor"])],
+    }, repeat)
+    mine, ref, floor = (bonuses(files[name]) for name in ("pmrules", "reference", "floor"))
+    agree = len(mine) == len(ref) == len(floor) and all(mine[k] == ref[k] == floor[k] for k in ref)
+    return {"size": size, "agree": agree, **medians}
+
+
+def print_payout_table(rows: list[dict]) -> None:
+    print("| employees | pmrules s (CPU s) | peak RSS MB | reference s (CPU s) | peak RSS MB | floor s (CPU s) | "
+          "peak RSS MB | pmrules / floor (CPU) | pmrules / reference (CPU) | µs CPU per employee | every bonus agrees |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        pm, ref, fl = row["pmrules"], row["reference"], row["floor"]
+        print(f"| {row['size']:,} | {pm.wall:.2f} ({pm.cpu:.2f}) | {pm.rss:.0f} | {ref.wall:.2f} ({ref.cpu:.2f}) | "
+              f"{ref.rss:.0f} | {fl.wall:.2f} ({fl.cpu:.2f}) | {fl.rss:.0f} | {pm.wall / fl.wall:.2f} "
+              f"({pm.cpu / fl.cpu:.2f}) | {pm.wall / ref.wall:.2f} ({pm.cpu / ref.cpu:.2f}) | "
+              f"{pm.cpu / row['size'] * 1e6:.2f} | {'yes' if row['agree'] else 'NO'} |")
+
+
+def audit_case(repeat: int) -> None:
+    """`pmrules audit` on 10,000 centres with 60,000 scorecard lines, and on the 1M workspace."""
+    out = HERE / ".data" / "out"
+    print("\n| audit | centres | scorecard lines | s (CPU s) | peak RSS MB |\n|---|---|---|---|---|")
+    for label, ws, centres, lines in (("10,000 centres", workspace(20_000, 10_000, (6, 6)), "10,000", "60,000"),
+                                      ("1M employees", workspace(1_000_000, 5_000), "5,000", "~25,000")):
+        run = interleaved({"audit": [PMRULES, "audit", str(ws), "--format", "json", "--output",
+                                     str(out / "audit.json")]}, repeat)["audit"]
+        print(f"| pmrules audit ({label}) | {centres} | {lines} | {run.wall:.2f} ({run.cpu:.2f}) | {run.rss:.0f} |")
+
+
+def cli_case(repeat: int) -> None:
+    """`pmrules --version` and `pmrules --help`: what every command pays before it starts."""
+    print("\n| command | s (CPU s) |\n|---|---|")
+    for args in (["--version"], ["--help"]):
+        run = interleaved({"cli": [PMRULES, *args]}, max(repeat, 5))["cli"]
+        print(f"| pmrules {' '.join(args)} | {run.wall:.2f} ({run.cpu:.2f}) |")
 
 
 def main() -> None:
@@ -83,32 +168,16 @@ def main() -> None:
         plan_year_case(args.plan_year or [1_000_000])
         return
     sizes = [10_000, 100_000] if args.quick else args.sizes
-    out = HERE / ".data" / "out"
-    out.mkdir(parents=True, exist_ok=True)
+    print(f"load average at start: {load()}; floor reads YAML with {floor_parser()}\n")
     rows = []
     for size in sizes:
-        ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
-        pm_out, ref_out, floor_out = out / f"pmrules-{size}.csv", out / f"ref-{size}.csv", out / f"floor-{size}.csv"
-        pm_t, pm_rss = median_run([PMRULES, "payout", str(ws), "--format", "csv", "--output", str(pm_out)],
-                                  args.repeat)
-        ref_t, ref_rss = median_run([PYTHON, str(HERE / "reference.py"), str(ws), str(ref_out)], args.repeat)
-        fl_t, fl_rss = median_run([PYTHON, str(HERE / "floor.py"), str(ws), str(floor_out)], args.repeat)
-        mine, ref, floor = bonuses(pm_out), bonuses(ref_out), bonuses(floor_out)
-        agree = len(mine) == len(ref) == len(floor) and all(mine[k] == ref[k] == floor[k] for k in ref)
-        rows.append((size, pm_t, pm_rss, ref_t, fl_t, pm_t / ref_t, pm_t / fl_t, pm_t / size * 1e6, agree))
+        rows.append(payout_case(size, args.repeat))
         print(f"done {size}", file=sys.stderr)
-    print("| employees | pmrules s | pmrules peak RSS MB | reference s | floor s | pmrules / reference | "
-          "pmrules / floor | µs per employee | every bonus agrees |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for size, pm_t, pm_rss, ref_t, fl_t, r1, r2, per, agree in rows:
-        print(f"| {size:,} | {pm_t:.2f} | {pm_rss:.0f} | {ref_t:.2f} | {fl_t:.2f} | {r1:.2f} | {r2:.2f} | "
-              f"{per:.2f} | {'yes' if agree else 'NO'} |")
+    print_payout_table(rows)
     if not args.no_audit and not args.quick:
-        ws = workspace(20_000, 10_000, (6, 6))
-        audit_t, audit_rss = median_run([PMRULES, "audit", str(ws), "--format", "json", "--output",
-                                         str(out / "audit.json")], args.repeat)
-        print(f"\n| audit | centres | scorecard lines | s | peak RSS MB |\n|---|---|---|---|---|\n"
-              f"| pmrules audit | 10,000 | 60,000 | {audit_t:.2f} | {audit_rss:.0f} |")
+        audit_case(args.repeat)
+    cli_case(args.repeat)
+    print(f"\nload average at end: {load()}")
 
 
 def plan_year_workspace(employees: int) -> Path:
@@ -121,18 +190,6 @@ def plan_year_workspace(employees: int) -> Path:
     return target
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run, both measured on that run (GNU time, else RUSAGE_CHILDREN)."""
-    if not Path("/usr/bin/time").exists():
-        return measure(command)
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], capture_output=True, text=True,
-                            env={**os.environ, "PMRULES_LOAD_PLUGINS": ""})
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"{command[:3]} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    seconds, kilobytes = result.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kilobytes) / 1024
-
-
 def plan_year_case(sizes: list[int]) -> None:
     """The plan year against the single-period run: Q1-Q3 paid and committed to a fresh SQLite ledger, then Q4
     (year end) with --commit, each with the audit, as `payout WS --format csv` of the same employees."""
@@ -141,12 +198,12 @@ def plan_year_case(sizes: list[int]) -> None:
     rows = []
     for size in sizes:
         single_ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
-        single = timed([PMRULES, "payout", str(single_ws), "--format", "csv", "--output", str(out / f"single-{size}.csv")])
+        single = measure([PMRULES, "payout", str(single_ws), "--format", "csv", "--output", str(out / f"single-{size}.csv")])
         ws = plan_year_workspace(size)
         ledger = HERE / ".data" / f"plan-year-{size}.db"
         ledger.unlink(missing_ok=True)
         for q in range(1, 5):
-            seconds, rss = timed([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
+            seconds, rss = measure([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
                                   "--output", str(out / f"plan-year-{size}-Q{q}.csv"), "--ledger", f"sqlite:///{ledger}"])
             mb = ledger.stat().st_size / 1e6
             rows.append((size, f"Q{q}", seconds, rss, mb, seconds / single[0], rss / single[1]))

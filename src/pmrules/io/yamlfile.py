@@ -151,6 +151,9 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
     file = index.file
     lines = index.lines
     scalar_event = yaml.ScalarEvent
+    # Plain scalars repeat (0.5, 1.0, a date...): each distinct text is resolved once. Errors are raised, never cached.
+    resolved: dict[str, Any] = {}
+    may_resolve = _MAY_RESOLVE
     for event in events:
         kind = type(event)
         if kind is scalar_event:
@@ -160,9 +163,17 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
             if stack:
                 frame = stack[-1]
                 if frame.is_map:
-                    line = event.start_mark.line + 1
-                    value = _scalar(event, file, line)
+                    text = event.value
+                    if event.tag is not None:
+                        value = _scalar(event, file, event.start_mark.line + 1)
+                    elif not event.implicit[0] or (text and text[0] not in may_resolve):
+                        value = text  # quoted, or plain text that cannot be a number, date, bool or null
+                    elif text in resolved:
+                        value = resolved[text]
+                    else:
+                        value = resolved[text] = _scalar(event, file, event.start_mark.line + 1)
                     if frame.key is _NO_KEY:
+                        line = event.start_mark.line + 1
                         if value in frame.container:
                             raise InputError(f"duplicate key {excerpt(value)}", location=Location(file, line),
                                              hint="each key may appear once in a mapping")
@@ -174,7 +185,14 @@ def _compose(events: Iterable[yaml.Event], index: LineIndex) -> Any:
                 else:
                     line = event.start_mark.line + 1
                     lines.setdefault((*frame.path, len(frame.container)), line)
-                    frame.container.append(_scalar(event, file, line))
+                    text = event.value
+                    if event.tag is None and event.implicit[0] and text in resolved:
+                        frame.container.append(resolved[text])
+                    else:
+                        value = _scalar(event, file, line)
+                        if event.tag is None and event.implicit[0]:
+                            resolved[text] = value
+                        frame.container.append(value)
             else:
                 root = _scalar(event, file, event.start_mark.line + 1)
             continue

@@ -29,7 +29,8 @@ def _number(value: int | float) -> int | float:
         raise ValueError(f"{value} is not a finite number (write the number itself, between -1e15 and 1e15)")
     if abs(value) > MAX_NUMBER:
         raise ValueError(f"{value:.6g} is out of range (numbers are between -1e15 and 1e15)")
-    if value and Decimal(repr(value)).adjusted() < MIN_NUMBER_EXPONENT:
+    # only a number below 1e-29 can have a leading digit past 1e-30: the Decimal is made for those alone
+    if value and abs(value) < 1e-29 and Decimal(repr(value)).adjusted() < MIN_NUMBER_EXPONENT:
         raise ValueError(f"{value!r} is too small to be meant (write 0, or a number of at least 1e-30)")
     return value
 

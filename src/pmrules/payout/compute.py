@@ -40,6 +40,7 @@ from pmrules.rollup import roll_up
 from pmrules.workspace import Actuals, Workspace
 from pmrules.workspace.employees import EmployeeTable
 from pmrules.workspace.levels import measured_owner, nearest_at_level
+from pmrules.workspace.membership import employee_ids_among
 from pmrules.workspace.overrides import ManualOverride, index_overrides
 
 COMPONENTS = ("corporate", "unit", "individual")
@@ -294,7 +295,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     actuals = roll_up(ws, catalog, ws.actuals if actuals is None else actuals)
     org = ws.organisation
     cards, plans, root = org.scorecards, org.plans, org.root
-    owners = set(org.centers) | set(table.id_list())
+    owners = set(org.centers) | employee_ids_among(table, [g.owner for p in m.plans for g in p.gates if g.owner])
     measured = {card.owner: [measured_owner(ws, card.owner, line) or card.owner for line in card.kpis]
                 for card in m.scorecards}
     requests = {(who, line.kpi) for card in m.scorecards

@@ -34,6 +34,9 @@ class CellError(ValueError):
 def parse_decimal(text: str, column: str) -> Decimal:
     """A decimal from its text exactly; refuses thousands separators, percent signs and typos."""
     value = text.strip()
+    if len(value) <= MAX_EXPONENT and value.isascii() and value.replace(".", "", 1).isdigit():
+        # most cells: at most 15 ASCII digits and one point, so below 1e15, above 1e-15 and few digits
+        return Decimal(value)
     if len(value) <= 4 * MAX_DIGITS and _PLAIN_NUMBER.match(value):
         number = Decimal(value)
         if number.is_finite() and number.is_zero():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from pmrules.rational import Fraction
 from pmrules.safetext import excerpt
 from pmrules.workspace.employees import LABEL_BASE, NO_RATING, EmployeeTable
 from pmrules.workspace.levels import check_levels
+from pmrules.workspace.membership import employee_ids_among
 from pmrules.workspace.plans import check_plans
 
 if TYPE_CHECKING:
@@ -27,7 +30,7 @@ def _duplicates(ids: list[str]) -> set[str]:
     return {key for key, count in Counter(ids).items() if count > 1}
 
 
-def _unknown(what: str, name: str, known: set[str], where: Location, fix: str) -> InputError:
+def _unknown(what: str, name: str, known: Iterable[str], where: Location, fix: str) -> InputError:
     return InputError(f"unknown {what} {excerpt(name)}", location=where, hint=did_you_mean(name, known) or fix)
 
 
@@ -37,7 +40,15 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
     errors: list[PmrulesError] = []
     centers = {c.id: c for c in m.centers}
     table = ws.employees
-    employee_ids = set(table.id_list())
+    # only the names the manifest and actuals use are looked up; the full id set only for a hint
+    employee_ids = employee_ids_among(table, [*centers, *(c.manager for c in m.centers if c.manager is not None),
+                                              *(card.owner for card in m.scorecards),
+                                              *(entity for entity, _name in ws.actuals.where)])
+
+    @functools.cache
+    def all_ids() -> frozenset[str]:
+        return frozenset(table.id_list())
+
     plans = {p.id: p for p in m.plans}
 
     if m.period_end < m.period_start:
@@ -96,14 +107,14 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
             errors.append(_unknown("parent centre", center.parent, set(centers), ws.locate("centers", i, "parent"),
                                    "name a centre id"))
         if center.manager is not None and center.manager not in employee_ids:
-            errors.append(_unknown("manager employee", center.manager, employee_ids,
+            errors.append(_unknown("manager employee", center.manager, all_ids(),
                                    ws.locate("centers", i, "manager"), "name an employee_id from employees"))
     cycles = _cycles(ws)
     errors.extend(cycles or _too_deep(ws))
 
     for i, card in enumerate(m.scorecards):
         if card.owner not in centers and card.owner not in employee_ids:
-            errors.append(_unknown("scorecard owner", card.owner, set(centers) | employee_ids,
+            errors.append(_unknown("scorecard owner", card.owner, set(centers) | all_ids(),
                                    ws.locate("scorecards", i, "owner"), "an owner is a centre id or an employee id"))
     for i, plan in enumerate(m.plans):
         if not component_names(plan):
@@ -112,10 +123,11 @@ def check_structure(ws: Workspace) -> list[PmrulesError]:
 
     errors.extend(check_levels(ws))
     errors.extend(_employee_references(ws, set(centers), plans))
-    for (entity, _name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
-        if entity not in centers and entity not in employee_ids:
-            errors.append(_unknown("entity", entity, set(centers) | employee_ids, where,
-                                   "an entity is a centre id or an employee id"))
+    unknown = [(key, where) for key, where in ws.actuals.where.items()
+               if key[0] not in centers and key[0] not in employee_ids]  # few, so only they are sorted
+    for (entity, _name), where in sorted(unknown, key=lambda kv: kv[1]):
+        errors.append(_unknown("entity", entity, set(centers) | all_ids(), where,
+                               "an entity is a centre id or an employee id"))
     return errors
 
 

@@ -34,21 +34,40 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
         has_rating = has_rating | pc.not_equal(table.factor_text, "").to_numpy(zero_copy_only=False)
     own = pc.is_in(table.ids, value_set=pa.array(sorted(card_owners), pa.string())).to_numpy(zero_copy_only=False)
     manager = pc.is_in(table.ids, value_set=pa.array(sorted(managers), pa.string())).to_numpy(zero_copy_only=False)
-    flags = pa.array(np.char.add(np.char.add(np.where(has_rating, "r", "-"), np.where(own, "s", "-")),
-                                 np.where(manager, "m", "-")).astype(object), pa.string())
-    encoded = pc.dictionary_encode(pc.binary_join_element_wise(table.plans, table.centers, flags, "\x1f"))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(encoded.dictionary)))
+    # one integer per row: (plan, centre, has rating, own scorecard, manager); no per-row strings
+    plans, centers = pc.dictionary_encode(table.plans), pc.dictionary_encode(table.centers)
+    flag = has_rating.astype(np.int64) * 4 + own.astype(np.int64) * 2 + manager.astype(np.int64)
+    key = (plans.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(centers.dictionary)
+           + centers.indices.to_numpy(zero_copy_only=False)) * 8 + flag
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
     ends = np.append(starts[1:], len(order))
+    group_keys = sorted_key[starts].tolist()
+    plan_names, center_names = plans.dictionary.to_pylist(), centers.dictionary.to_pylist()
+    # every group's sample ids in one take, not one pyarrow scalar per id
+    taken = np.minimum(ends - starts, SAMPLE_IDS)
+    sample_rows = order[np.repeat(starts, taken) + np.arange(taken.sum()) - np.repeat(np.cumsum(taken) - taken, taken)]
+    sample_ids = table.ids.take(pa.array(sample_rows)).to_pylist()
+    sample_at = np.cumsum(taken) - taken
+    # the distinct ratings of every group at once: sorted (group, rating) pairs, sliced per group
+    group_of = np.empty(len(order), dtype=np.int64)
+    group_of[order] = np.repeat(np.arange(len(starts)), ends - starts)
+    rating = table.rating.astype(np.int64)
+    low = int(rating.min())
+    span = int(rating.max()) - low + 1
+    pairs = np.unique(group_of * span + (rating - low))
+    pair_rating = pairs % span + low
+    pair_bounds = np.searchsorted(pairs // span, np.arange(len(starts) + 1))
     groups = []
     segmented = has_segments(table)
     used: set[str] = set()
-    for code, key in enumerate(encoded.dictionary.to_pylist()):
-        plan, center, flag = key.split("\x1f")
+    for code, group_key in enumerate(group_keys):
+        plan, center = plan_names[group_key // 8 // len(center_names)], center_names[group_key // 8 % len(center_names)]
+        flags = group_key % 8
         rows = order[starts[code]:ends[code]]
         first = int(rows[0])
-        sample = [table.ids[int(i)].as_py() for i in rows[:SAMPLE_IDS]]
+        sample = sample_ids[sample_at[code]:sample_at[code] + taken[code]]
         count = len(rows)
         if segmented:  # a person counted once, though their segments may share a group
             sample = list(dict.fromkeys(sample))
@@ -56,7 +75,7 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
         name = table.names[first].as_py() if count == 1 else f"{count} employees"
         label = f"{sample[0]} ({name})" if count == 1 else (
             f"{count} employees ({', '.join(sample[:5])}{', ...' if count > 5 else ''})")
-        present = np.unique(table.rating[rows])
+        present = pair_rating[pair_bounds[code]:pair_bounds[code + 1]]
         ratings = sorted(str(table.rating_of(int(r))) for r in present if r != NO_RATING)
         group_id = sample[0] if count == 1 else f"{sample[0]} (+{count - 1})"
         if group_id in used:  # a transferred employee first in two groups: say which
@@ -64,6 +83,6 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
         used.add(group_id)
         groups.append({"id": group_id, "label": label,
                        "name": name, "employees": count, "employee_ids": sample, "center": center, "plan": plan,
-                       "ratings": ratings, "has_rating": flag[0] == "r", "has_scorecard": flag[1] == "s",
-                       "is_manager": flag[2] == "m", "first": first})
+                       "ratings": ratings, "has_rating": bool(flags & 4), "has_scorecard": bool(flags & 2),
+                       "is_manager": bool(flags & 1), "first": first})
     return sorted(groups, key=lambda g: g["first"])
