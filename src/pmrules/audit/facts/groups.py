@@ -54,8 +54,8 @@ def employee_groups(table: EmployeeTable, card_owners: set[str], managers: set[s
     group_of = np.empty(len(order), dtype=np.int64)
     group_of[order] = np.repeat(np.arange(len(starts)), ends - starts)
     rating = table.rating.astype(np.int64)
-    low = int(rating.min())
-    span = int(rating.max()) - low + 1
+    low = int(np.min(rating))
+    span = int(np.max(rating)) - low + 1
     pairs = np.unique(group_of * span + (rating - low))
     pair_rating = pairs % span + low
     pair_bounds = np.searchsorted(pairs // span, np.arange(len(starts) + 1))
