@@ -60,3 +60,16 @@ def test_installed_wheel_finds_its_own_rule_sets(wheel: Path, tmp_path: Path) ->
     assert Path(found["dir"]) == site / "pmrules" / "_rulesets"
     assert found["files"] == RULESETS
     assert found["registered"] == RULESETS
+
+
+def test_the_lock_files_were_made_from_the_current_pyproject() -> None:
+    """bin/lock records the sha256 of its inputs in both locks: a pyproject.toml (or requirements-build.in)
+    changed without `./bin/lock` in the same commit fails here, before an install resolves something else."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256((root / "pyproject.toml").read_bytes() + (root / "requirements-build.in").read_bytes())
+    for lock in ("requirements.lock", "requirements-build.lock"):
+        header = (root / lock).read_text(encoding="utf-8").splitlines()[:5]
+        assert f"#    inputs: sha256 of pyproject.toml + requirements-build.in = {digest.hexdigest()}" in header, (
+            f"{lock} is older than pyproject.toml or requirements-build.in: run ./bin/lock and commit both")
