@@ -16,7 +16,7 @@ from pmrules.io.tables import Table
 from pmrules.models.manifest import MAX_MONEY
 from pmrules.safetext import excerpt
 from pmrules.workspace.cells import CellError, check_text, parse_decimal
-from pmrules.workspace.tables import _cell, _check_header, _id, _row_width_error
+from pmrules.workspace.tables import _cell, _check_header, _id, checked_rows
 
 DISCRETION_FILE = "discretion.csv"
 DISCRETION_REQUIRED = ("employee_id", "reason", "approved_by")
@@ -48,12 +48,7 @@ def read_discretion(table: Table, employee_ids: set[str]) -> list[Discretion]:
     errors: list[PmrulesError] = []
     entries: list[Discretion] = []
     seen: dict[str, int] = {}
-    for i, row in enumerate(table.rows):
-        where = table.location(i)
-        width = _row_width_error(table, i, row)
-        if width:
-            errors.append(width)
-            continue
+    for where, row in checked_rows(table, errors):
         try:
             written = _cell(row, columns, "employee_id")
             if not written:

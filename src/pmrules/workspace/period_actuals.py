@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
 from pmrules.io.tables import Table
 from pmrules.safetext import excerpt
-from pmrules.workspace.tables import Actuals, _row_width_error, normalised_ids, store_values
+from pmrules.workspace.tables import Actuals, check_unique_columns, checked_rows, normalised_ids, store_values
 
 LONG = {"period", "input", "value"}
 FORMS = "`entity,period,input,value` (long) or `entity,period,<input>,...` (wide)"
@@ -26,21 +26,12 @@ def read_period_actuals(table: Table, periods: Sequence[str]) -> dict[str, Actua
         raise InputError(f"the header is {excerpt(','.join(header)) if header else '(none)'}", location=table.location(),
                          hint=f"the workspace declares `periods:`, so actuals carry a period: {FORMS}")
     if not long_form:
-        dupes = sorted({name for name in header if header.count(name) > 1})
-        if dupes or "" in header:
-            raise InputError(f"duplicate or empty column name(s): {', '.join(dupes) or '(empty)'}",
-                             location=table.location())
+        check_unique_columns(table, header)
     result = {p: Actuals(form="long" if long_form else "wide") for p in periods}
     column = {name: header.index(name) for name in header}
     errors: list[PmrulesError] = []
     seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(table.rows):
-        where = table.location(i)
-        width = _row_width_error(table, i, row)
-        if width:
-            errors.append(width)
-            continue
-        row = row + [""] * (len(header) - len(row))
+    for where, row in checked_rows(table, errors):
         entity, period = row[0], row[column["period"]]
         if not entity:
             errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -65,6 +65,25 @@ def _row_width_error(table: Table, i: int, row: list[str]) -> InputError | None:
     if len(row) > width and any(row[width:]):
         return InputError(f"row has {len(row)} cells, the header has {width}", location=table.location(i))
     return None
+
+
+def checked_rows(table: Table, errors: list[PmrulesError]) -> Iterator[tuple[Location, list[str]]]:
+    """Each row with its location, padded to the header's width; a row with extra filled cells is an error
+    (appended to `errors`) and skipped."""
+    width = len(table.header)
+    for i, row in enumerate(table.rows):
+        problem = _row_width_error(table, i, row)
+        if problem:
+            errors.append(problem)
+            continue
+        yield table.location(i), row + [""] * (width - len(row))
+
+
+def check_unique_columns(table: Table, header: Sequence[str]) -> None:
+    """A wide table's column names are its inputs: none may repeat or be empty."""
+    dupes = sorted({name for name in header if header.count(name) > 1})
+    if dupes or "" in header:
+        raise InputError(f"duplicate or empty column name(s): {', '.join(dupes) or '(empty)'}", location=table.location())
 
 
 def _id(text: str, what: str, *, name: bool = False) -> str:
@@ -280,19 +299,9 @@ def read_actuals(table: Table) -> Actuals:
             raise InputError(str(exc), location=table.location(), hint=exc.hint) from None
     if not long_form:
         header = [header[0], *(_header_input(table, name) for name in header[1:])]
-        dupes = sorted({name for name in header if header.count(name) > 1})
-        if dupes or "" in header:
-            raise InputError(
-                f"duplicate or empty column name(s): {', '.join(dupes) or '(empty)'}", location=table.location()
-            )
+        check_unique_columns(table, header)
     seen_entities: dict[str, int] = {}
-    for i, row in enumerate(table.rows):
-        where = table.location(i)
-        width = _row_width_error(table, i, row)
-        if width:
-            errors.append(width)
-            continue
-        row = row + [""] * (len(header) - len(row))
+    for where, row in checked_rows(table, errors):
         entity = row[0]
         if not entity:
             errors.append(InputError("entity is empty", location=where, hint="name a centre id or employee id"))
