@@ -19,7 +19,7 @@ from pmrules.errors import InputError, Location, PmrulesError, did_you_mean, rai
 from pmrules.io.tables import Table
 from pmrules.safetext import excerpt
 from pmrules.workspace.cells import CellError, check_text, parse_decimal
-from pmrules.workspace.tables import Actuals
+from pmrules.workspace.tables import Actuals, checked_rows
 
 if TYPE_CHECKING:
     from pmrules.workspace.load import Workspace
@@ -79,16 +79,13 @@ def read_adjustments(table: Table) -> list[Adjustment]:
     columns = {name: header.index(name) for name in header}
     errors: list[PmrulesError] = []
     rows: list[Adjustment] = []
-    for i, row in enumerate(table.rows):
-        where = table.location(i)
+    for where, row in checked_rows(table, errors):
 
         def cell(name: str, row: list[str] = row) -> str:
             index = columns.get(name)
             return row[index].strip() if index is not None and index < len(row) else ""
 
         try:
-            if len(row) > len(header) and any(row[len(header):]):
-                raise CellError(f"row has {len(row)} cells, the header has {len(header)}")
             entity, name = cell("entity"), cell("input")
             if not entity or not name:
                 raise CellError("entity or input is empty", "every adjustment names an entity and one of its inputs")
