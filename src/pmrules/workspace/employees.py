@@ -71,6 +71,7 @@ class EmployeeTable(Sequence[Employee]):
     rating_labels: tuple[str, ...] = ()
     # Beyond version 1 (issue 14): each row's pay currency as written ("" = the workspace's); None: no column.
     currency_text: pa.Array | None = None
+    _distinct_ids: int | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -120,6 +121,12 @@ class EmployeeTable(Sequence[Employee]):
 
     def __iter__(self) -> Iterator[Employee]:
         return (self[i] for i in range(len(self)))
+
+    def distinct_ids(self) -> int:
+        """How many different employee_ids (counted in Arrow once: several checks ask, at 1M rows)."""
+        if self._distinct_ids is None:
+            self._distinct_ids = int(pc.count_distinct(self.ids).as_py()) if len(self) else 0
+        return self._distinct_ids
 
     def position(self, employee_id: str) -> int | None:
         if self._index is None:

@@ -21,7 +21,7 @@ SEGMENTS_DOC = "rows of one employee are effective-dated segments (docs/workspac
 
 def has_segments(table: EmployeeTable) -> bool:
     """True when some employee_id is on more than one row; never for a version-1 workspace."""
-    return len(table) > 0 and len(set(table.id_list())) != len(table)
+    return table.distinct_ids() != len(table)
 
 
 def person_rows(table: EmployeeTable) -> dict[str, list[int]]:
