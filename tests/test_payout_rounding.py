@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from pmrules import payout
 from pmrules.payout import rounding
 from pmrules.payout.records import money_text
-from pmrules.payout.rounding import ROUNDING_MODES, allocate_pool, exact_units, round_to_quantum, round_units, units_to_decimal
+from pmrules.payout.rounding import (
+    ROUNDING_MODES,
+    allocate_pool,
+    exact_units,
+    round_to_quantum,
+    round_units,
+    scaled_units,
+    units_to_decimal,
+)
 from pmrules.rational import Fraction
 
 QUANTA = [Decimal("0.01"), Decimal("1"), Decimal("0.05"), Decimal("0.001"), Decimal("5"), Decimal("0.10")]
@@ -141,3 +149,18 @@ def test_common_quantum_divides_every_quantum_and_is_the_largest(quanta: list[De
 
 def test_common_quantum_keeps_the_workspace_spelling() -> None:
     assert str(rounding.common_quantum([Decimal("0.01"), Decimal("100"), Decimal("1")])) == "0.01"
+
+
+@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=40),
+       st.fractions(min_value=-50, max_value=50, max_denominator=400), st.sampled_from(ROUNDING_MODES))
+def test_scaled_units_round_like_exact_units(units: list[int], ratio: Fraction, mode: str) -> None:
+    """A plan year's targets (share x earned) in NumPy equal the exact rounding, halves and signs included."""
+    got = scaled_units(np.array(units, dtype=np.int64), Fraction(ratio), mode)
+    assert got is not None
+    assert got.tolist() == [exact_units(Fraction(u) * Fraction(ratio), Decimal(1), mode) for u in units]
+
+
+def test_scaled_units_declines_what_int64_cannot_hold() -> None:
+    assert scaled_units(np.array([2**61], dtype=np.int64), Fraction(3, 1), "half_up") is None
+    assert scaled_units(np.array([5], dtype=np.int64), Fraction(1, 2), "half_even").tolist() == [2]
+    assert scaled_units(np.array([-5], dtype=np.int64), Fraction(1, 2), "half_up").tolist() == [-3]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.console import Console
 from pmrules.errors import OutputError
 from pmrules.io.atomic import check_output_path, write_atomic
 from pmrules.io.outputs import STDOUT, workspace_inputs
+from pmrules.io.phases import PHASES_ENV, PhaseTimings
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -77,22 +79,40 @@ def render_table(table: Any, width: int = 160) -> str:
 
 
 class Phases:
-    """What a long run is doing, as a spinner line on stderr (only on a terminal; stdout stays clean)."""
+    """What a long run is doing, as a spinner line on stderr (only on a terminal; stdout stays clean).
+
+    With PMRULES_PHASES=1 in the environment, each phase's wall and CPU seconds, the RSS at its end and
+    the peak RSS so far are printed to stderr when the run ends (how bench/ reports memory by phase).
+    """
 
     def __init__(self) -> None:
         self._status = console(stderr=True).status("") if sys.stderr.isatty() else None
         if self._status is not None:
             self._status.start()
+        self._timings: PhaseTimings | None = PhaseTimings() if os.environ.get(PHASES_ENV) else None
 
     def __call__(self, text: str) -> None:
+        if self._timings is not None:
+            self._timings.start(text)
         if self._status is not None:
             self._status.update(text)
+
+    def echo(self, text: str) -> None:
+        """A line on stderr while the spinner runs (stopped and started around it, so it is not overwritten)."""
+        if self._status is not None:
+            self._status.stop()
+        click.echo(text, err=True)
+        if self._status is not None:
+            self._status.start()
 
     def close(self) -> None:
         """Clear the spinner before printing anything else to stderr."""
         if self._status is not None:
             self._status.stop()
             self._status = None
+        if self._timings is not None:
+            click.echo(self._timings.report(), err=True)
+            self._timings = None
 
     def __enter__(self) -> Phases:
         return self

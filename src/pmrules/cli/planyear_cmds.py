@@ -70,6 +70,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     paid_in: dict[str, str] | None = None
     retro = []
     if ledger is not None:
+        phase(f"reading the ledger {ledger.shown}")
         lock = ledger.locks(m.workspace, m.period).get(period_id)
         if lock is not None:
             raise locked_error(period_id, lock)
@@ -90,12 +91,12 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
                            latest)
     result.retro = retro
     period_values = own_period_kpis(ws, opened.catalog, period_id)
-    phase.close()
     missing = [p for p in earlier if p not in basis]
     if missing:
-        click.echo(printable(f"warning: no committed run for {', '.join(missing)}: nothing is recorded as paid "
-                             "for it, so this period pays the whole year-to-date advance"), err=True)
+        phase.echo(printable(f"warning: no committed run for {', '.join(missing)}: nothing is recorded as paid "
+                             "for it, so this period pays the whole year-to-date advance"))
     if employee is not None:
+        phase.close()
         trail = explain(ws, opened.catalog, result.run, employee, through=periods_through(ws, period_id))
         trail["plan_year"] = plan_year_trail(result, employee, period_values, ledger, m.workspace)
         if result.retro:
@@ -106,10 +107,12 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
             render_plan_year(printable_data(trail["plan_year"]))
         emit(text, output, inputs)
         sys.exit(0)
+    phase(f"writing {fmt}")
     data = render_period(result, m.currency, fmt)
     emit(data, output, inputs)
     if commit:
         assert ledger is not None
+        phase(f"recording {len(result.payments):,} payments in the ledger")
         rows, groups = payment_rows(result)
         record = RunRecord(
             workspace=m.workspace, plan_year=m.period, period=period_id, created_by=who(by), total=result.total,
@@ -122,6 +125,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         run_id = ledger.commit_run(record, later, earlier)
         click.echo(printable(f"committed run {run_id}: {m.workspace} {m.period} {period_id} by {record.created_by} "
                              f"to {ledger.shown}"), err=True)
+    phase.close()
     unpaid = [p for p in result.payments if p.status != "paid"]
     click.echo(printable(f"{period_id}: {len(result.payments) - len(unpaid)} employee(s) paid, {len(unpaid)} unpaid, "
                          f"total {m.currency} {result.total:,}"), err=True)
@@ -176,9 +180,15 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
         return to_json(document)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        if result.run.currency is None:  # every row has the same keys in the same order: their values are the row
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(list(rows[0]) if rows else list(COLUMNS))
+            writer.writerows(map(dict.values, rows))
+        else:
+            dict_writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS),
+                                         lineterminator="\n")
+            dict_writer.writeheader()
+            dict_writer.writerows(rows)
         return buffer.getvalue()
     title = f"Payout {result.period}{' (year end)' if result.final else ''} ({currency})"
     table = Table(title=title)

@@ -47,6 +47,27 @@ def exact_units(value: Fraction, quantum: Decimal, mode: str) -> int:
     return sign * n
 
 
+def scaled_units(units: np.ndarray, ratio: Fraction, mode: str) -> np.ndarray | None:
+    """Whole quanta times an exact ratio, rounded once like exact_units, for many at once in int64.
+
+    None when a product could leave int64 (the caller then rounds one by one, exactly).
+    """
+    n, d = ratio.numerator, ratio.denominator
+    if mode not in ROUNDING_MODES:
+        raise ValueError(f"unknown rounding mode {mode!r}")
+    magnitude = np.abs(units.astype(np.int64))
+    if len(units) and (abs(n) >= 2**31 or d >= 2**31 or int(np.max(magnitude)) >= 2**62 // max(abs(n), 2 * d, 1)):
+        return None
+    product = magnitude * abs(n)
+    whole, rest = np.divmod(product, d)
+    if mode == "half_up":
+        whole += 2 * rest >= d
+    elif mode == "half_even":
+        whole += (2 * rest > d) | ((2 * rest == d) & (whole % 2 == 1))
+    sign = np.where((units < 0) != (n < 0), -1, 1)
+    return np.where(product == 0, 0, sign * whole)
+
+
 def round_to_quantum(value: Fraction, quantum: Decimal, mode: str) -> Decimal:
     """An exact amount rounded once to a multiple of `quantum`, as money."""
     return units_to_decimal(exact_units(value, quantum, mode), quantum)

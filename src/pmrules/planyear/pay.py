@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import pyarrow.compute as pc
+
 from pmrules.catalog import Catalog
 from pmrules.catalog.values import KpiValues
 from pmrules.errors import InputError
 from pmrules.models import Plan, PlanPayout
 from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal, round_to_quantum
+from pmrules.payout.rounding import scaled_units, units_to_decimal
 from pmrules.planyear.periods import employed_through, find_period
 from pmrules.planyear.ytd import period_actuals, periods_through, ytd_actuals
 from pmrules.rational import Fraction
@@ -109,6 +113,9 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
                           actuals=ytd_actuals(ws, catalog, period_id) if ytd is None else ytd)
     home_rounding: tuple[Decimal, str] = (Decimal(ws.manifest.rounding.quantum), ws.manifest.rounding.mode)
     plans = ws.organisation.plans
+    shares = {plan_id: Fraction(1) if final else Fraction(Decimal(str((plan.payout or DEFAULT_PAYOUT).advance_share)))
+              for plan_id, plan in plans.items()}
+    targets = _single_row_targets(run, shares, home_rounding)
     result = []
     for employee_id, rows in _people(run):
         i = rows[-1]  # an effective-dated employee is paid by the plan of their latest segment so far
@@ -125,7 +132,7 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         rules = plan.payout or DEFAULT_PAYOUT
         paid_before, forgiven_before = before.get(employee_id, (zero, zero))
         earned = run.bonus_at(i) if len(rows) == 1 else _earned(run, rows)
-        share = Fraction(1) if final else Fraction(Decimal(str(rules.advance_share)))
+        share = shares[plan.id]
         if earned is None:
             result.append(Payment(employee_id, plan.id, "unpaid", None, share, None, paid_before, forgiven_before,
                                   None, zero, zero, zero, note="; ".join(run.groups[int(run.group_of[i])].reasons),
@@ -138,15 +145,40 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
                            "nothing is due this period"
             result.append(payment)
             continue
-        payment.target = round_to_quantum(share * Fraction(earned), quantum, mode)
+        payment.target = (units_to_decimal(targets[i], quantum) if targets is not None and len(rows) == 1
+                          else round_to_quantum(share * Fraction(earned), quantum, mode))
         payment.due = payment.target - payment.net_before
         _settle(payment, rules, final)
         result.append(payment)
     return PeriodPayout(period_id, index, final, run, result, basis)
 
 
+def _single_row_targets(run: PayoutRun, shares: dict[str, Fraction], rounding: tuple[Decimal, str]) -> np.ndarray | None:
+    """Each row's target (share x earned) in whole quanta of the workspace rounding, rounded once, in NumPy.
+
+    For a person on one row in a run without currencies; None when it cannot be done in int64 (then each
+    target is rounded exactly, one by one, as for segments and currencies).
+    """
+    if run.currency is not None or not len(run.table):
+        return None
+    quantum, mode = rounding
+    plan_codes = pc.dictionary_encode(run.table.plans)
+    codes = plan_codes.indices.to_numpy(zero_copy_only=False)
+    targets = np.zeros(len(run.table), dtype=np.int64)
+    for code, plan_id in enumerate(plan_codes.dictionary.to_pylist()):
+        rows = codes == code
+        ratio = shares[plan_id] * Fraction(run.quantum) / Fraction(quantum)
+        scaled = scaled_units(run.units[rows], ratio, mode)
+        if scaled is None:
+            return None
+        targets[rows] = scaled
+    return targets
+
+
 def _people(run: PayoutRun) -> list[tuple[str, list[int]]]:
     """Each employee_id once, in file order, with its rows; segments that have not started by the cut come last."""
+    if run.table.distinct_ids() == len(run.table):  # one row each (no effective-dated employees)
+        return [(employee_id, [i]) for i, employee_id in enumerate(run.table.id_list())]
     rows: dict[str, list[int]] = {}
     for i, employee_id in enumerate(run.table.id_list()):
         rows.setdefault(employee_id, []).append(i)

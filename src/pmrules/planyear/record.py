@@ -6,12 +6,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from pmrules.planyear.pay import PeriodPayout
-from pmrules.workspace.employees import to_date
+from pmrules.workspace.employees import NO_DATE
 
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _iso_dates(days: np.ndarray) -> list[str | None]:
+    """Day numbers (days since 1970-01-01, as datetime64 counts) as ISO dates (what str(date) gives), None
+    for no date; all at once in NumPy."""
+    given = days != NO_DATE
+    text = np.datetime_as_string(np.where(given, days, 0).astype("datetime64[D]"), unit="D")
+    return [t if g else None for t, g in zip(text.tolist(), given.tolist(), strict=True)]
 
 
 def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -22,12 +32,22 @@ def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, 
     run = result.run
     table = run.table
     salaries, pcts = table.salary_text.to_pylist(), table.pct_text.to_pylist()
-    starts = table.start.tolist()
+    starts = _iso_dates(table.start)
+    days = run.days.tolist()
+    group_of = run.group_of.tolist()
+    decimal_text: dict[str, str] = {}  # the same salary or percentage text, normalised once
+
+    def normalised(text: str) -> str:
+        found = decimal_text.get(text)
+        if found is None:
+            found = decimal_text[text] = str(Decimal(text))
+        return found
+
     groups: dict[int, dict[str, Any]] = {}
     rows = []
     for k, p in enumerate(result.payments):
         i = p.row if p.row >= 0 else k  # the payment's table row (payments are per person, rows per segment)
-        group_id = int(run.group_of[i])
+        group_id = group_of[i]
         if group_id not in groups:
             group = run.groups[group_id]
             groups[group_id] = {
@@ -35,13 +55,12 @@ def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, 
                 "scores": {c: None if s is None else str(s) for c, s in group.scores.items()},
                 "multiplier": None if group.multiplier is None else str(group.multiplier), "share": str(p.share),
                 "reasons": list(group.reasons)}
-        start = to_date(int(starts[i]))
-        own: dict[str, Any] = {"base_salary": str(Decimal(salaries[i])),
-                               "target_bonus_pct": str(Decimal(pcts[i]) if pcts[i] else None),
-                               "days": int(run.days[i]), "target": _text(p.target), "paid_before": str(p.paid_before),
+        own: dict[str, Any] = {"base_salary": normalised(salaries[i]),
+                               "target_bonus_pct": normalised(pcts[i]) if pcts[i] else "None",
+                               "days": days[i], "target": _text(p.target), "paid_before": str(p.paid_before),
                                "forgiven_before": str(p.forgiven_before), "group": group_id}
-        if start is not None:
-            own["start_date"] = str(start)
+        if starts[i] is not None:
+            own["start_date"] = starts[i]
         if p.note:
             own["note"] = p.note
         if p.currency is not None:  # the pay currency: earlier payments are netted in it (issue 14)
