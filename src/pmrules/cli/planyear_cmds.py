@@ -20,6 +20,8 @@ from pmrules.cli.output import Phases, emit, render_table, to_json
 from pmrules.cli.tables import Table
 from pmrules.errors import InputError
 from pmrules.io.run_manifest import sha256
+from pmrules.planyear.columns import PaymentColumns
+from pmrules.planyear.paid import PaidBefore
 from pmrules.planyear.pay import PeriodPayout, actuals_record, find_retro, kpi_record, pay_period
 from pmrules.planyear.periods import find_period
 from pmrules.planyear.record import payment_rows
@@ -66,7 +68,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
     later = [p.id for p in (m.periods or [])[index + 1:]]
     ledger = _ledger(ws.root, ledger_url, commit)
     basis: dict[str, int] = {}
-    before: dict[str, tuple[Decimal, Decimal]] = {}
+    before: dict[str, tuple[Decimal, Decimal]] | PaidBefore = {}
     paid_in: dict[str, str] | None = None
     retro = []
     if ledger is not None:
@@ -77,7 +79,7 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         if commit:
             ledger.check_not_final(m.workspace, m.period, period_id)
         basis = ledger.committed(m.workspace, m.period, earlier)
-        before = ledger.paid_before(list(basis.values()))
+        before = ledger.paid_before_rows(list(basis.values()))
         paid_in = ledger.paid_in(list(basis.values())) if ws.fx is not None else None
     phase(f"auditing {len(ws.employees):,} employees' plans and scorecards")
     # The audit judges the year-to-date actuals this period pays on (not the whole year's).
@@ -158,7 +160,23 @@ COLUMNS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_
            "pay", "note")
 
 
+PERIOD_KEYS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_before", "forgiven_before", "due",
+               "pay", "forgiven", "carried", "note")
+
+
+def period_text_columns(payments: PaymentColumns) -> list[list[Any]]:
+    """The columns of period_rows (PERIOD_KEYS) as text, None where an amount is not there, all at once."""
+    c = payments
+    return [column.to_pylist() for column in (
+        c.ids, c.plans, c.status_text(), c.money("earned", c.paid), c.share_text(), c.money("target", c.has_target),
+        c.money("paid_before"), c.money("forgiven_before"), c.money("due", c.has_target), c.money("pay"),
+        c.money("forgiven"), c.money("carried"), c.note_text())]
+
+
 def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
+    if isinstance(result.payments, PaymentColumns):
+        return [dict(zip(PERIOD_KEYS, row, strict=True)) for row in zip(*period_text_columns(result.payments),
+                                                                           strict=True)]
     return [{"employee": p.employee_id, "plan": p.plan, "status": p.status, "earned_ytd": _money(p.earned),
              "share": str(Decimal(p.share.numerator) / Decimal(p.share.denominator)), "target": _money(p.target),
              "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before), "due": _money(p.due),
@@ -168,6 +186,12 @@ def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
 
 
 def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
+    if fmt == "csv" and isinstance(result.payments, PaymentColumns):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(PERIOD_KEYS)
+        writer.writerows(zip(*period_text_columns(result.payments), strict=True))
+        return buffer.getvalue()
     rows = period_rows(result)
     retro = [vars(r) for r in result.retro]
     if fmt == "json":
@@ -180,15 +204,9 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
         return to_json(document)
     if fmt == "csv":
         buffer = io.StringIO()
-        if result.run.currency is None:  # every row has the same keys in the same order: their values are the row
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(list(rows[0]) if rows else list(COLUMNS))
-            writer.writerows(map(dict.values, rows))
-        else:
-            dict_writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS),
-                                         lineterminator="\n")
-            dict_writer.writeheader()
-            dict_writer.writerows(rows)
+        dict_writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(COLUMNS), lineterminator="\n")
+        dict_writer.writeheader()
+        dict_writer.writerows(rows)
         return buffer.getvalue()
     title = f"Payout {result.period}{' (year end)' if result.final else ''} ({currency})"
     table = Table(title=title)

@@ -31,6 +31,7 @@ from pmrules.ledger.schema import (
     trail_groups,
 )
 from pmrules.ledger.trails import expand, group_refs
+from pmrules.planyear.paid import PaidBefore
 
 LEDGER_ENV = "PMRULES_LEDGER"
 DEFAULT_PATH = Path(".pmrules") / "ledger.db"
@@ -161,16 +162,16 @@ class Ledger:
             return _committed(connection, workspace, plan_year, periods)
 
     def paid_before(self, run_ids: Sequence[int]) -> dict[str, tuple[Decimal, Decimal]]:
-        """Per employee, what those runs paid and forgave in total (summed exactly from the stored text).
+        """Per employee, what those runs paid and forgave in total (summed exactly from the stored text)."""
+        return self.paid_before_rows(run_ids).totals()
 
-        Read through the driver's cursor: one row per employee and run, millions in a large plan year.
-        """
-        totals: dict[str, tuple[Decimal, Decimal]] = {}
+    def paid_before_rows(self, run_ids: Sequence[int]) -> PaidBefore:
+        """What those runs paid and forgave, one row per employee and run, read through the driver's cursor
+        (a row per employee and run: millions in a large plan year)."""
         if not run_ids:
-            return totals
+            return PaidBefore.of_rows([])
         query = select(payments.c.employee_id, payments.c.paid, payments.c.forgiven).where(
             payments.c.run_id.in_([int(r) for r in run_ids]))
-        zero = Decimal(0)
         with self._read() as connection:
             compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
             cursor = connection.connection.cursor()
@@ -179,13 +180,7 @@ class Ledger:
                 rows = cursor.fetchall()
             finally:
                 cursor.close()
-        for employee, paid, forgiven in rows:
-            before = totals.get(employee)
-            if before is None:
-                totals[employee] = (zero + Decimal(paid), zero + Decimal(forgiven))
-            else:
-                totals[employee] = (before[0] + Decimal(paid), before[1] + Decimal(forgiven))
-        return totals
+        return PaidBefore.of_rows(rows)
 
     def paid_in(self, run_ids: Sequence[int]) -> dict[str, str]:
         """Per employee, the currency those runs paid them in (recorded in the payment trail; issue 14)."""
@@ -263,16 +258,19 @@ class Ledger:
                 audit=_json(record.audit), actuals=_json(record.actuals), kpis=_json(record.kpis))).inserted_primary_key
             assert inserted is not None
             run_id = inserted[0]
+            columns = ("run_id", "employee_id", "status", "earned", "due", "paid", "forgiven", "carried", "trail")
             if self.version >= 3:
-                rows = [{**p, "run_id": run_id, "trail": _json(p["trail"])} for p in record.payments]
+                values = [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
+                           p["carried"], _trail_text(p["trail"])) for p in record.payments]
                 if record.trail_groups:
                     connection.execute(trail_groups.insert(), [{"run_id": run_id, "group_id": g, "trail": _json(t)}
                                                                for g, t in sorted(record.trail_groups.items())])
             else:  # a version 1-2 ledger (only while a test pins SCHEMA_VERSION): the whole trail per payment
-                rows = [{**p, "run_id": run_id, "trail": _json(expand(p["trail"], record.trail_groups))}
-                        for p in record.payments]
-            for start in range(0, len(rows), 5000):
-                _insert_many(connection, payments, rows[start:start + 5000])
+                values = [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
+                           p["carried"], _json(expand(_trail_dict(p["trail"]), record.trail_groups)))
+                          for p in record.payments]
+            for start in range(0, len(values), 5000):
+                _insert_many(connection, payments, columns, values[start:start + 5000])
             pause = os.environ.get(PAUSE_ENV)
             if pause:
                 time.sleep(float(pause))
@@ -335,15 +333,29 @@ def _expand_trails(connection: Connection, rows: list[dict[str, Any]]) -> None:
             row["trail"] = _json(expand(trail, groups))
 
 
-def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _insert_many(connection: Connection, table: Table, columns: Sequence[str], values: list[tuple[Any, ...]]) -> None:
     """Rows straight to the driver's executemany: their values are text and integers, which need no
     conversion, and SQLAlchemy's per-row parameter processing was most of the time of a large commit."""
-    compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    if compiled.positional:
-        order = compiled.positiontup or []
-        connection.exec_driver_sql(str(compiled), [tuple(row[key] for key in order) for row in rows])
-    else:
-        connection.exec_driver_sql(str(compiled), rows)
+    placeholder = PLACEHOLDERS.get(connection.dialect.paramstyle)
+    if placeholder is None:  # a driver with named or numbered parameters: through SQLAlchemy
+        connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in values])
+        return
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    marks = ", ".join([placeholder] * len(columns))
+    table_name = connection.dialect.identifier_preparer.format_table(table)
+    connection.exec_driver_sql(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", values)
+
+
+def _trail_text(trail: str | dict[str, Any]) -> str:
+    """A payment's trail as stored: JSON text (payment_rows may have made it already)."""
+    return trail if isinstance(trail, str) else _json(trail)
+
+
+def _trail_dict(trail: str | dict[str, Any]) -> dict[str, Any]:
+    return json.loads(trail) if isinstance(trail, str) else trail
 
 
 def _json(value: Any) -> str:

@@ -9,6 +9,7 @@ plan's `negative_true_up`. Plans paid by quarter or by year owe nothing in the p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,8 @@ from pmrules.errors import InputError
 from pmrules.models import Plan, PlanPayout
 from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal, round_to_quantum
 from pmrules.payout.rounding import scaled_units, units_to_decimal
+from pmrules.planyear.columns import PaymentColumns, note_codes_of
+from pmrules.planyear.paid import PaidBefore
 from pmrules.planyear.periods import employed_through, find_period
 from pmrules.planyear.ytd import period_actuals, periods_through, ytd_actuals
 from pmrules.rational import Fraction
@@ -73,7 +76,7 @@ class PeriodPayout:
     index: int
     final: bool  # the year's last period: the whole earned bonus is due
     run: PayoutRun  # the year-to-date earned bonuses
-    payments: list[Payment]
+    payments: list[Payment] | PaymentColumns  # columns where each person is one row (planyear/columns.py)
     basis: dict[str, int]  # earlier period -> its committed run id
     retro: list[Retro] = field(default_factory=list)
 
@@ -84,6 +87,8 @@ class PeriodPayout:
             from pmrules.currency.planyear import converted_total
 
             return converted_total(self)
+        if isinstance(self.payments, PaymentColumns):
+            return self.payments.total()
         return sum((p.pay for p in self.payments), ZERO)
 
 
@@ -96,7 +101,7 @@ def pays_in(payout: PlanPayout, index: int, count: int) -> bool:
 
 
 def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str, int],
-               before: dict[str, tuple[Decimal, Decimal]], paid_in: dict[str, str] | None = None, *,
+               before: Mapping[str, tuple[Decimal, Decimal]] | PaidBefore, paid_in: dict[str, str] | None = None, *,
                ytd: Actuals | None = None) -> PeriodPayout:
     """`basis`: the committed run of each earlier period; `before`: per employee, (paid, forgiven) in them;
     `paid_in`: per employee, the currency those payments were made in (a workspace with currencies);
@@ -115,6 +120,11 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
     plans = ws.organisation.plans
     shares = {plan_id: Fraction(1) if final else Fraction(Decimal(str((plan.payout or DEFAULT_PAYOUT).advance_share)))
               for plan_id, plan in plans.items()}
+    columns = _pay_columns(run, plans, shares, before, home_rounding, index, count, final)
+    if columns is not None:
+        return PeriodPayout(period_id, index, final, run, columns, basis)
+    if isinstance(before, PaidBefore):
+        before = before.totals()
     targets = _single_row_targets(run, shares, home_rounding)
     result = []
     for employee_id, rows in _people(run):
@@ -151,6 +161,73 @@ def pay_period(ws: Workspace, catalog: Catalog, period_id: str, basis: dict[str,
         _settle(payment, rules, final)
         result.append(payment)
     return PeriodPayout(period_id, index, final, run, result, basis)
+
+
+def _pay_columns(run: PayoutRun, plans: Mapping[str, Plan], shares: dict[str, Fraction],
+                 before: Mapping[str, tuple[Decimal, Decimal]] | PaidBefore, rounding: tuple[Decimal, str], index: int,
+                 count: int, final: bool) -> PaymentColumns | None:
+    """The period's payments as columns (planyear/columns.py), or None where they need Payment objects:
+    effective-dated employees, several currencies, a run rounded otherwise than the workspace, or earlier
+    payments recorded with other decimal places."""
+    table = run.table
+    quantum, mode = rounding
+    if run.currency is not None or not len(table) or table.distinct_ids() != len(table) or run.quantum != quantum:
+        return None
+    if isinstance(before, PaidBefore):
+        found = before.units(table.ids, quantum)
+    else:
+        found = (np.zeros(len(table), np.int64), np.zeros(len(table), np.int64)) if not before else None
+    if found is None:
+        return None
+    paid_before, forgiven_before = found
+    encoded = pc.dictionary_encode(table.plans)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    plan_ids = encoded.dictionary.to_pylist()
+    n = len(table)
+    has_target = np.zeros(n, dtype=bool)
+    target = np.zeros(n, dtype=np.int64)
+    pay, forgiven, carried = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    note_codes = np.zeros(n, dtype=np.int32)
+    note_texts = [""]
+    earned = np.where(run.paid_mask, run.units, 0).astype(np.int64)
+    negative_rows: list[tuple[int, str]] = []  # (row, the plan's negative_true_up) where the due is below zero
+    for code, plan_id in enumerate(plan_ids):
+        rows = (codes == code) & run.paid_mask
+        rules = plans[plan_id].payout or DEFAULT_PAYOUT
+        if not pays_in(rules, index, count):
+            note = f"plan {plan_id} pays {'at year end' if rules.frequency == 'year' else 'by quarter'}: " \
+                   "nothing is due this period"
+            note_codes[rows] = len(note_texts)
+            note_texts.append(note)
+            continue
+        scaled = scaled_units(earned[rows], shares[plan_id], mode)
+        if scaled is None:
+            return None
+        has_target[rows] = True
+        target[rows] = scaled
+        negative_rows.extend((int(i), rules.negative_true_up) for i in np.flatnonzero(
+            rows & (target - (paid_before - forgiven_before) < 0)))
+    due = np.where(has_target, target - (paid_before - forgiven_before), 0)
+    pay[has_target] = due[has_target]
+    for i, policy in negative_rows:
+        owed = units_to_decimal(-due[i], quantum)
+        if policy == "recover":
+            note = f"negative true-up: {owed} recovered"
+        elif policy == "forgive":
+            pay[i], forgiven[i] = 0, -due[i]
+            note = f"negative true-up: {owed} forgiven"
+        else:
+            pay[i], carried[i] = 0, -due[i]
+            note = f"negative true-up: {owed} carried forward" + (" past year end (not recovered)" if final
+                                                                   else " (netted against later payments)")
+        note_codes_of(note_texts, [i], [note], note_codes)
+    unpaid = np.flatnonzero(~run.paid_mask)
+    if len(unpaid):
+        reasons = {g: "; ".join(run.groups[g].reasons) for g in np.unique(run.group_of[unpaid]).tolist()}
+        note_codes_of(note_texts, unpaid.tolist(), [reasons[g] for g in run.group_of[unpaid].tolist()], note_codes)
+    return PaymentColumns(table.ids, table.plans, codes, [shares[p] for p in plan_ids], run.paid_mask.copy(),
+                          has_target, earned, target, paid_before, forgiven_before, due, pay, forgiven, carried,
+                          note_codes, note_texts, quantum)
 
 
 def _single_row_targets(run: PayoutRun, shares: dict[str, Fraction], rounding: tuple[Decimal, str]) -> np.ndarray | None:
