@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                 # 10k, 100k, 1M employees + the audit sizes (minutes)
     .venv/bin/python bench/run.py --quick         # 10k and 100k only
     .venv/bin/python bench/run.py --sizes 100000 --repeat 5
+    .venv/bin/python bench/run.py --plan-year 100000   # only the plan-year case
 
 For each size it generates a seeded workspace (bench/generate.py, cached under bench/.data/), runs
 `pmrules payout WS --format csv --output F` (read CSV, audit, compute, write CSV), the reference
@@ -12,7 +13,9 @@ RSS, the two ratios, and whether every bonus agrees. Runs are interleaved (pmrul
 pmrules, ...) and each is timed by GNU time, so CPU seconds (user + system) stand beside wall
 seconds: on a loaded machine CPU is the steadier number, and the load average is printed. It then
 times `pmrules audit` on 10,000 centres with 60,000 scorecard lines and on the 1M workspace, and
-`pmrules --version` / `--help`. Output is Markdown tables (paste them into README.md).
+`pmrules --version` / `--help`, runs the plan year (four quarters committed to a ledger) at the largest
+size against the single-period run, and prints one run's phases (CPU and peak RSS of reading, auditing,
+paying, writing). Output is Markdown tables (paste them into README.md).
 """
 
 from __future__ import annotations
@@ -60,12 +63,6 @@ def timed(command: list[str]) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return Run(wall, cpu, float("nan"))  # ru_maxrss of children is a max over all of them: not per run
-
-
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    run = timed(command)
-    return run.wall, run.rss
 
 
 def median(runs: list[Run]) -> Run:
@@ -160,6 +157,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k and 100k only, 3 repeats")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-audit", action="store_true", help="skip the audit-size benchmark")
+    parser.add_argument("--no-plan-year", action="store_true", help="skip the plan-year case")
     parser.add_argument("--plan-year", type=int, nargs="*", default=None, metavar="SIZE",
                         help="only the plan-year case: Q1-Q3 committed to a SQLite ledger, then Q4 with --commit, "
                              "against the single-period run of the same employees")
@@ -174,8 +172,11 @@ def main() -> None:
         rows.append(payout_case(size, args.repeat))
         print(f"done {size}", file=sys.stderr)
     print_payout_table(rows)
+    phases_case(max(sizes))
     if not args.no_audit and not args.quick:
         audit_case(args.repeat)
+    if not args.no_plan_year:
+        plan_year_case([max(sizes)])
     cli_case(args.repeat)
     print(f"\nload average at end: {load()}")
 
@@ -198,23 +199,43 @@ def plan_year_case(sizes: list[int]) -> None:
     rows = []
     for size in sizes:
         single_ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
-        single = measure([PMRULES, "payout", str(single_ws), "--format", "csv", "--output", str(out / f"single-{size}.csv")])
+        single = timed([PMRULES, "payout", str(single_ws), "--format", "csv", "--output", str(out / f"single-{size}.csv")])
         ws = plan_year_workspace(size)
         ledger = HERE / ".data" / f"plan-year-{size}.db"
         ledger.unlink(missing_ok=True)
         for q in range(1, 5):
-            seconds, rss = measure([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
-                                  "--output", str(out / f"plan-year-{size}-Q{q}.csv"), "--ledger", f"sqlite:///{ledger}"])
+            run = timed([PMRULES, "payout", str(ws), "--period", f"Q{q}", "--commit", "--format", "csv",
+                         "--output", str(out / f"plan-year-{size}-Q{q}.csv"), "--ledger", f"sqlite:///{ledger}"])
             mb = ledger.stat().st_size / 1e6
-            rows.append((size, f"Q{q}", seconds, rss, mb, seconds / single[0], rss / single[1]))
+            rows.append((size, f"Q{q}", run, mb, run.cpu / single.cpu, run.rss / single.rss))
             print(f"done {size} Q{q}", file=sys.stderr, flush=True)
-        rows.append((size, "single period", single[0], single[1], 0.0, 1.0, 1.0))
+        rows.append((size, "single period", single, 0.0, 1.0, 1.0))
         kb = ledger.stat().st_size / 1e3 / (4 * size)
         print(f"ledger: {kb:.2f} KB per employee and run", file=sys.stderr)
-    print("| employees | run | pmrules s | peak RSS MB | ledger MB | s / single period | RSS / single period |\n"
+    print("\n| employees | run | pmrules s (CPU s) | peak RSS MB | ledger MB | CPU / single period | RSS / single period |\n"
           "|---|---|---|---|---|---|---|")
-    for size, run, seconds, rss, mb, ratio_t, ratio_m in rows:
-        print(f"| {size:,} | {run} | {seconds:.2f} | {rss:.0f} | {mb:.0f} | {ratio_t:.2f} | {ratio_m:.2f} |")
+    for size, name, run, mb, ratio_t, ratio_m in rows:
+        print(f"| {size:,} | {name} | {run.wall:.2f} ({run.cpu:.2f}) | {run.rss:.0f} | {mb:.0f} | {ratio_t:.2f} | "
+              f"{ratio_m:.2f} |")
+
+
+def phases_case(size: int) -> None:
+    """One more pmrules run at `size` with PMRULES_PHASES=1: where its CPU and its peak memory go."""
+    ws = workspace(size, CENTERS.get(size, max(100, size // 200)))
+    out = HERE / ".data" / "out" / f"phases-{size}.csv"
+    result = subprocess.run([PMRULES, "payout", str(ws), "--format", "csv", "--output", str(out)], capture_output=True,
+                            text=True, env={**os.environ, "PMRULES_LOAD_PLUGINS": "", "PMRULES_PHASES": "1"})
+    lines = result.stderr.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("phase")), None)
+    if start is None:
+        raise SystemExit(f"no phase report from pmrules:\n{result.stderr[-2000:]}")
+    print(f"\nPhases of one `pmrules payout` at {size:,} employees (PMRULES_PHASES=1):\n")
+    print("| phase | wall s | CPU s | RSS MB at end | peak RSS MB so far |\n|---|---|---|---|---|")
+    for line in lines[start + 1:]:
+        if line.startswith("total"):
+            break
+        label, wall, cpu, rss, peak = line.rsplit(None, 4)
+        print(f"| {label.strip()} | {wall} | {cpu} | {rss} | {peak} |")
 
 
 if __name__ == "__main__":
