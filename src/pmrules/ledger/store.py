@@ -56,7 +56,8 @@ class RunRecord:
     actuals: dict[str, list[list[str]]]
     kpis: dict[str, Any]
     # Each payment's trail is its own part with `group`, a key of `trail_groups` (the part a group shares).
-    payments: list[dict[str, Any]] = field(default_factory=list)
+    # A list, or planyear/ledger_rows.py's PaymentRecords (made a chunk at a time, trails as JSON text).
+    payments: Sequence[dict[str, Any]] = field(default_factory=list)
     trail_groups: dict[int, dict[str, Any]] = field(default_factory=dict)
     basis: tuple[int, ...] = ()  # the committed runs of earlier periods this run was computed against
 
@@ -258,19 +259,11 @@ class Ledger:
                 audit=_json(record.audit), actuals=_json(record.actuals), kpis=_json(record.kpis))).inserted_primary_key
             assert inserted is not None
             run_id = inserted[0]
-            columns = ("run_id", "employee_id", "status", "earned", "due", "paid", "forgiven", "carried", "trail")
-            if self.version >= 3:
-                values = [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
-                           p["carried"], _trail_text(p["trail"])) for p in record.payments]
-                if record.trail_groups:
-                    connection.execute(trail_groups.insert(), [{"run_id": run_id, "group_id": g, "trail": _json(t)}
-                                                               for g, t in sorted(record.trail_groups.items())])
-            else:  # a version 1-2 ledger (only while a test pins SCHEMA_VERSION): the whole trail per payment
-                values = [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
-                           p["carried"], _json(expand(_trail_dict(p["trail"]), record.trail_groups)))
-                          for p in record.payments]
-            for start in range(0, len(values), 5000):
-                _insert_many(connection, payments, columns, values[start:start + 5000])
+            if record.trail_groups and self.version >= 3:
+                connection.execute(trail_groups.insert(), [{"run_id": run_id, "group_id": g, "trail": _json(t)}
+                                                           for g, t in sorted(record.trail_groups.items())])
+            for values in _payment_values(record, run_id, self.version):
+                _insert_many(connection, payments, PAYMENT_COLUMNS, values)
             pause = os.environ.get(PAUSE_ENV)
             if pause:
                 time.sleep(float(pause))
@@ -334,6 +327,26 @@ def _expand_trails(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+PAYMENT_COLUMNS = ("run_id", "employee_id", "status", "earned", "due", "paid", "forgiven", "carried", "trail")
+INSERT_CHUNK = 5000
+
+
+def _payment_values(record: RunRecord, run_id: int, version: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The payments as PAYMENT_COLUMNS tuples, a chunk at a time (a million rows are never all held)."""
+    chunks = getattr(record.payments, "chunks", None)
+    if chunks is not None and version >= 3:  # PaymentRecords: tuples in row order, the trail JSON text already
+        for chunk in chunks(INSERT_CHUNK):
+            yield [(run_id, *row) for row in chunk]
+        return
+    rows = list(record.payments)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        if version >= 3:
+            yield [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
+                    p["carried"], _trail_text(p["trail"])) for p in rows[start:start + INSERT_CHUNK]]
+        else:  # a version 1-2 ledger (only while a test pins SCHEMA_VERSION): the whole trail per payment
+            yield [(run_id, p["employee_id"], p["status"], p["earned"], p["due"], p["paid"], p["forgiven"],
+                    p["carried"], _json(expand(_trail_dict(p["trail"]), record.trail_groups)))
+                   for p in rows[start:start + INSERT_CHUNK]]
 
 
 def _insert_many(connection: Connection, table: Table, columns: Sequence[str], values: list[tuple[Any, ...]]) -> None:

@@ -78,6 +78,15 @@ class PaymentColumns(Sequence["Payment"]):
     def __iter__(self) -> Iterator[Payment]:
         return (self[k] for k in range(len(self)))
 
+    def slice(self, start: int, stop: int) -> PaymentColumns:
+        """Persons start..stop-1 (views of the same arrays; the notes' texts are shared)."""
+        n = stop - start
+        return PaymentColumns(self.ids.slice(start, n), self.plans.slice(start, n), self.plan_codes[start:stop],
+                              self.shares, self.paid[start:stop], self.has_target[start:stop], self.earned[start:stop],
+                              self.target[start:stop], self.paid_before[start:stop], self.forgiven_before[start:stop],
+                              self.due[start:stop], self.pay[start:stop], self.forgiven[start:stop],
+                              self.carried[start:stop], self.note_codes[start:stop], self.note_texts, self.quantum)
+
     def _money(self, units: np.integer) -> Decimal:
         return units_to_decimal(units, self.quantum)
 

@@ -3,13 +3,14 @@ multiplier group the part its employees share (ledger/trails.py puts them back t
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from pmrules.planyear.columns import PaymentColumns
+from pmrules.planyear.ledger_rows import PaymentRecords, group_trails
 from pmrules.planyear.pay import PeriodPayout
 from pmrules.workspace.employees import NO_DATE
 
@@ -26,14 +27,14 @@ def _iso_dates(days: np.ndarray) -> list[str | None]:
     return [t if g else None for t, g in zip(text.tolist(), given.tolist(), strict=True)]
 
 
-def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+def payment_rows(result: PeriodPayout) -> tuple[Sequence[dict[str, Any]], dict[int, dict[str, Any]]]:
     """Each payment with its own part of the trail, and the part each multiplier group shares (once).
 
     Read from the employee table's columns (no Employee objects: this runs once per employee of a commit).
     """
     run = result.run
-    if isinstance(result.payments, PaymentColumns):
-        return _column_rows(result, result.payments)
+    if isinstance(result.payments, PaymentColumns):  # made a chunk at a time (planyear/ledger_rows.py)
+        return PaymentRecords(result, result.payments), group_trails(result, result.payments)
     table = run.table
     salaries, pcts = table.salary_text.to_pylist(), table.pct_text.to_pylist()
     starts = _iso_dates(table.start)
@@ -73,56 +74,6 @@ def payment_rows(result: PeriodPayout) -> tuple[list[dict[str, Any]], dict[int, 
                      "due": _text(p.due), "paid": str(p.pay), "forgiven": str(p.forgiven), "carried": str(p.carried),
                      "trail": own})
     return rows, groups
-
-
-def _group_trails(result: PeriodPayout, payments: PaymentColumns) -> dict[int, dict[str, Any]]:
-    run = result.run
-    groups: dict[int, dict[str, Any]] = {}
-    group_ids, first = np.unique(run.group_of, return_index=True)
-    for group_id, k in zip(group_ids.tolist(), first.tolist(), strict=True):
-        group = run.groups[group_id]
-        groups[group_id] = {
-            "plan": payments.plans[k].as_py(), "center": group.center, "year_days": run.period.days,
-            "scores": {c: None if s is None else str(s) for c, s in group.scores.items()},
-            "multiplier": None if group.multiplier is None else str(group.multiplier),
-            "share": str(payments.shares[int(payments.plan_codes[k])]), "reasons": list(group.reasons)}
-    return dict(sorted(groups.items(), key=lambda item: int(first[np.searchsorted(group_ids, item[0])])))
-
-
-def _column_rows(result: PeriodPayout, payments: PaymentColumns) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
-    """payment_rows from columns: the same rows, each field's text made for the whole column at once."""
-    run, c = result.run, payments
-    table = run.table
-    decimal_text: dict[str, str] = {}
-
-    def normalised(text: str) -> str:
-        found = decimal_text.get(text)
-        if found is None:
-            found = decimal_text[text] = str(Decimal(text))
-        return found
-
-    salaries = [normalised(t) for t in table.salary_text.to_pylist()]
-    pcts = [normalised(t) if t else "None" for t in table.pct_text.to_pylist()]
-    starts = _iso_dates(table.start)
-    columns = zip(c.ids.to_pylist(), c.status_text().to_pylist(), c.money("earned", c.paid).to_pylist(),
-                  c.money("due", c.has_target).to_pylist(), c.money("pay").to_pylist(), c.money("forgiven").to_pylist(),
-                  c.money("carried").to_pylist(), salaries, pcts, run.days.tolist(),
-                  c.money("target", c.has_target).to_pylist(), c.money("paid_before").to_pylist(),
-                  c.money("forgiven_before").to_pylist(), run.group_of.tolist(), starts, c.note_text().to_pylist(),
-                  strict=True)
-    rows = []
-    for employee, status, earned, due, paid, forgiven, carried, salary, pct, days, target, before, forgiven_before, \
-            group, start, note in columns:
-        # The trail as the ledger stores it: JSON with sorted keys, as json.dumps(own, sort_keys=True, compact)
-        # gives (tests compare the two); every value but the note is digits, dates or "None", which need no escape.
-        note_part = '"note":' + json.dumps(note) + "," if note else ""
-        start_part = '"start_date":"' + start + '",' if start is not None else ""
-        target_part = "null" if target is None else '"' + target + '"'
-        trail = (f'{{"base_salary":"{salary}","days":{days},"forgiven_before":"{forgiven_before}","group":{group},'
-                 f'{note_part}"paid_before":"{before}",{start_part}"target":{target_part},"target_bonus_pct":"{pct}"}}')
-        rows.append({"employee_id": employee, "status": status, "earned": earned, "due": due, "paid": paid,
-                     "forgiven": forgiven, "carried": carried, "trail": trail})
-    return rows, _group_trails(result, payments)
 
 
 def payment_row(result: PeriodPayout, i: int) -> dict[str, Any]:
