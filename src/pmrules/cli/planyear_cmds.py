@@ -128,7 +128,8 @@ def pay_period_cli(opened: Any, period_id: str, fmt: str, output: Path | None, e
         click.echo(printable(f"committed run {run_id}: {m.workspace} {m.period} {period_id} by {record.created_by} "
                              f"to {ledger.shown}"), err=True)
     phase.close()
-    unpaid = [p for p in result.payments if p.status != "paid"]
+    unpaid = ([result.payments[k] for k in result.payments.unpaid()] if isinstance(result.payments, PaymentColumns)
+              else [p for p in result.payments if p.status != "paid"])
     click.echo(printable(f"{period_id}: {len(result.payments) - len(unpaid)} employee(s) paid, {len(unpaid)} unpaid, "
                          f"total {m.currency} {result.total:,}"), err=True)
     for p in unpaid:

@@ -22,6 +22,7 @@ from pmrules.catalog.values import KpiValues
 from pmrules.errors import InputError
 from pmrules.models import Plan, PlanPayout
 from pmrules.payout import PayoutRun, Period, compute_payouts, format_decimal, round_to_quantum
+from pmrules.payout.records import money_text
 from pmrules.payout.rounding import scaled_units, units_to_decimal
 from pmrules.planyear.columns import PaymentColumns, note_codes_of
 from pmrules.planyear.paid import PaidBefore
@@ -32,6 +33,7 @@ from pmrules.workspace import Actuals, Workspace
 
 ZERO = Decimal(0)
 DEFAULT_PAYOUT = PlanPayout()
+NEGATIVE_POLICIES = ("recover", "forgive", "carry_forward")
 
 
 @dataclass
@@ -190,7 +192,7 @@ def _pay_columns(run: PayoutRun, plans: Mapping[str, Plan], shares: dict[str, Fr
     note_codes = np.zeros(n, dtype=np.int32)
     note_texts = [""]
     earned = np.where(run.paid_mask, run.units, 0).astype(np.int64)
-    negative_rows: list[tuple[int, str]] = []  # (row, the plan's negative_true_up) where the due is below zero
+    policy = np.zeros(n, dtype=np.int8)  # per row, its plan's negative_true_up (an index of NEGATIVE_POLICIES)
     for code, plan_id in enumerate(plan_ids):
         rows = (codes == code) & run.paid_mask
         rules = plans[plan_id].payout or DEFAULT_PAYOUT
@@ -205,22 +207,21 @@ def _pay_columns(run: PayoutRun, plans: Mapping[str, Plan], shares: dict[str, Fr
             return None
         has_target[rows] = True
         target[rows] = scaled
-        negative_rows.extend((int(i), rules.negative_true_up) for i in np.flatnonzero(
-            rows & (target - (paid_before - forgiven_before) < 0)))
+        policy[rows] = NEGATIVE_POLICIES.index(rules.negative_true_up)
     due = np.where(has_target, target - (paid_before - forgiven_before), 0)
     pay[has_target] = due[has_target]
-    for i, policy in negative_rows:
-        owed = units_to_decimal(-due[i], quantum)
-        if policy == "recover":
-            note = f"negative true-up: {owed} recovered"
-        elif policy == "forgive":
-            pay[i], forgiven[i] = 0, -due[i]
-            note = f"negative true-up: {owed} forgiven"
-        else:
-            pay[i], carried[i] = 0, -due[i]
-            note = f"negative true-up: {owed} carried forward" + (" past year end (not recovered)" if final
-                                                                   else " (netted against later payments)")
-        note_codes_of(note_texts, [i], [note], note_codes)
+    negative = np.flatnonzero(has_target & (due < 0))
+    if len(negative):
+        owed_text = money_text(-due[negative], quantum).to_pylist()
+        policies = policy[negative]
+        forgive, carry = negative[policies == 1], negative[policies == 2]
+        pay[forgive], forgiven[forgive] = 0, -due[forgive]
+        pay[carry], carried[carry] = 0, -due[carry]
+        carried_note = " past year end (not recovered)" if final else " (netted against later payments)"
+        notes = [f"negative true-up: {owed} recovered" if k == 0 else f"negative true-up: {owed} forgiven" if k == 1
+                 else f"negative true-up: {owed} carried forward{carried_note}"
+                 for owed, k in zip(owed_text, policies.tolist(), strict=True)]
+        note_codes_of(note_texts, negative.tolist(), notes, note_codes)
     unpaid = np.flatnonzero(~run.paid_mask)
     if len(unpaid):
         reasons = {g: "; ".join(run.groups[g].reasons) for g in np.unique(run.group_of[unpaid]).tolist()}
