@@ -29,11 +29,12 @@ def open_workspace(directory: str | Path, pm: pluggy.PluginManager | None = None
     catalog = build_catalog(manager, workspace)
     adjust_workspace(workspace, catalog.inputs)  # adjustments.csv, before any KPI, roll-up or accumulation
     if workspace.period_actuals is not None:  # plugins may say how their inputs accumulate
-        from pmrules.planyear.accumulate import accumulate, check_accumulate, methods
+        from pmrules.planyear.accumulate import accumulate, check_accumulate, methods, same_methods
 
         raise_all(check_accumulate(workspace.manifest, catalog.inputs, workspace.locate))
         how = methods(workspace.manifest, {n: e.definition for n, e in catalog.inputs.items()})
-        workspace.actuals = accumulate(workspace.period_actuals, list(workspace.period_actuals), how)
+        if workspace.adjustments or not same_methods(how, methods(workspace.manifest)):  # else load's accumulation stands
+            workspace.actuals = accumulate(workspace.period_actuals, list(workspace.period_actuals), how)
         if workspace.raw_period_actuals is not None:
             workspace.raw_actuals = accumulate(workspace.raw_period_actuals, list(workspace.raw_period_actuals), how)
     raise_all(check_rollup(workspace, catalog))

@@ -161,6 +161,7 @@ COLUMNS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_
            "pay", "note")
 
 
+CSV_CHUNK = 50_000
 PERIOD_KEYS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_before", "forgiven_before", "due",
                "pay", "forgiven", "carried", "note")
 
@@ -191,7 +192,10 @@ def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(PERIOD_KEYS)
-        writer.writerows(zip(*period_text_columns(result.payments), strict=True))
+        payments = result.payments
+        for start in range(0, len(payments), CSV_CHUNK):  # a chunk's text at a time: never a million rows of str
+            chunk = payments.slice(start, min(start + CSV_CHUNK, len(payments)))
+            writer.writerows(zip(*period_text_columns(chunk), strict=True))
         return buffer.getvalue()
     rows = period_rows(result)
     retro = [vars(r) for r in result.retro]

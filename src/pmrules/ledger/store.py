@@ -176,12 +176,14 @@ class Ledger:
         with self._read() as connection:
             compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
             cursor = connection.connection.cursor()
+            parts = []
             try:
                 cursor.execute(str(compiled))
-                rows = cursor.fetchall()
+                while rows := cursor.fetchmany(FETCH_CHUNK):  # as Arrow a chunk at a time: never millions of tuples
+                    parts.append(PaidBefore.of_rows(rows))
             finally:
                 cursor.close()
-        return PaidBefore.of_rows(rows)
+        return PaidBefore.concat(parts)
 
     def paid_in(self, run_ids: Sequence[int]) -> dict[str, str]:
         """Per employee, the currency those runs paid them in (recorded in the payment trail; issue 14)."""
@@ -329,6 +331,7 @@ def _expand_trails(connection: Connection, rows: list[dict[str, Any]]) -> None:
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 PAYMENT_COLUMNS = ("run_id", "employee_id", "status", "earned", "due", "paid", "forgiven", "carried", "trail")
 INSERT_CHUNK = 5000
+FETCH_CHUNK = 100_000
 
 
 def _payment_values(record: RunRecord, run_id: int, version: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -32,6 +32,11 @@ def methods(manifest: Manifest, inputs: Mapping[str, InputDef] | None = None) ->
     return known
 
 
+def same_methods(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Whether two maps accumulate every input alike (an input named in neither is summed)."""
+    return all(a.get(name, DEFAULT) == b.get(name, DEFAULT) for name in {*a, *b})
+
+
 def accumulate(per_period: Mapping[str, Actuals], periods: Sequence[str], how: Mapping[str, str]) -> Actuals:
     """The actuals of `periods` (in order) folded into one; a value's location is its latest row."""
     series: dict[tuple[str, str], list[Decimal]] = {}

@@ -28,6 +28,12 @@ class PaidBefore:
             return cls(pa.array([], pa.string()), pa.array([], pa.string()), pa.array([], pa.string()))
         return cls(*(pa.array([row[k] for row in rows], pa.string()) for k in range(3)))
 
+    @classmethod
+    def concat(cls, parts: Sequence[PaidBefore]) -> PaidBefore:
+        if not parts:
+            return cls.of_rows([])
+        return cls(*(pa.concat_arrays([getattr(p, name) for p in parts]) for name in ("employee_ids", "paid", "forgiven")))
+
     def __len__(self) -> int:
         return len(self.employee_ids)
 
@@ -61,17 +67,16 @@ class PaidBefore:
             if not pc.all(pc.match_substring_regex(column, pattern)).as_py():
                 return None
             digits = pc.replace_substring(column, ".", "") if places else column
-            if pc.any(pc.greater(pc.utf8_length(digits), 18)).as_py():
+            if pc.any(pc.greater(pc.utf8_length(digits), 17)).as_py():
                 return None  # more digits than int64 holds: the Decimal sums
             summed.append(pc.cast(digits, pa.int64()))
-        grouped = pa.table({"id": self.employee_ids, "paid": summed[0], "forgiven": summed[1]}).group_by("id").aggregate(
-            [("paid", "sum"), ("forgiven", "sum")])
-        at = pc.index_in(person_ids, value_set=grouped["id"])
-        found = pc.is_valid(at).to_numpy(zero_copy_only=False)
-        positions = pc.fill_null(at, 0).to_numpy(zero_copy_only=False)
-        paid = grouped["paid_sum"].to_numpy()[positions] if len(grouped) else zeros
-        forgiven = grouped["forgiven_sum"].to_numpy()[positions] if len(grouped) else zeros
-        return np.where(found, paid, 0).astype(np.int64), np.where(found, forgiven, 0).astype(np.int64)
+        # Each stored row's person (index_in: a hash lookup), then exact int64 sums per person.
+        at = pc.index_in(self.employee_ids, value_set=person_ids)
+        known = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        positions = pc.fill_null(at, 0).to_numpy(zero_copy_only=False)[known]
+        paid, forgiven = zeros, zeros.copy()
+        np.add.at(paid, positions, summed[0].to_numpy()[known])
+        np.add.at(forgiven, positions, summed[1].to_numpy()[known])
+        return paid, forgiven
 
 
-__all__ = ["PaidBefore"]
