@@ -314,12 +314,17 @@ def find_retro(ws: Workspace, period_id: str, recorded: dict[str, list[list[str]
         was = {(e, n): (v, w) for e, n, v, w in recorded[pid]}
         actuals: Actuals = period_actuals(ws, pid)
         now = {(e, n): (str(v), str(actuals.where[(e, n)])) for e, row in actuals.values.items() for n, v in row.items()}
-        for key in sorted(set(was) | set(now)):
+        differ = [key for key in was.keys() | now.keys() if _restated(was.get(key), now.get(key))]
+        for key in sorted(differ):
             old, new = was.get(key), now.get(key)
-            if old is None or new is None or Decimal(old[0]) != Decimal(new[0]):
-                changes.append(Retro(pid, key[0], key[1], old and old[0], new and new[0],
-                                     (new or old or (None, None))[1], run_id))
+            changes.append(Retro(pid, key[0], key[1], old and old[0], new and new[0],
+                                 (new or old or (None, None))[1], run_id))
     return changes
+
+
+def _restated(old: tuple[str, str] | None, new: tuple[str, str] | None) -> bool:
+    """An actual added, removed or of another value (the same text is the same value: no Decimal needed)."""
+    return old is None or new is None or (old[0] != new[0] and Decimal(old[0]) != Decimal(new[0]))
 
 
 def kpi_record(run: PayoutRun, period_values: KpiValues) -> dict[str, dict[str, dict[str, Any]]]:
