@@ -37,6 +37,11 @@ class PaymentRecords(Sequence[dict[str, Any]]):
     result: PeriodPayout
     payments: PaymentColumns
 
+    def __post_init__(self) -> None:
+        # Each distinct note's part of the trail JSON, once (negative true-ups make thousands of notes).
+        self._note_parts = pa.array(["" if t == "" else '"note":' + json.dumps(t) + "," for t in self.payments.note_texts],
+                                    pa.string())
+
     def __len__(self) -> int:
         return len(self.payments)
 
@@ -83,9 +88,7 @@ class PaymentRecords(Sequence[dict[str, Any]]):
         given = starts != NO_DATE
         iso = pa.array(np.datetime_as_string(np.where(given, starts, 0).astype("datetime64[D]"), unit="D"), pa.string())
         start_part = pc.if_else(pa.array(given), pc.binary_join_element_wise('"start_date":"', iso, '",', ""), "")
-        note_parts = ["" if t == "" else '"note":' + json.dumps(t) + "," for t in c.note_texts]
-        note_part = pa.DictionaryArray.from_arrays(pa.array(c.note_codes, pa.int32()),
-                                                   pa.array(note_parts, pa.string())).cast(pa.string())
+        note_part = pa.DictionaryArray.from_arrays(pa.array(c.note_codes, pa.int32()), self._note_parts).cast(pa.string())
         target = pc.if_else(pa.array(c.has_target), pc.binary_join_element_wise('"', c.money("target"), '"', ""),
                             "null")
         return pc.binary_join_element_wise(
