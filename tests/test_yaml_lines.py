@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmrules.errors import PmrulesError
 from pmrules.io import yamlfile
 from pmrules.io.yamlfile import load_yaml
+from tests.test_fuzz import EXAMPLES
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted(
@@ -79,3 +82,37 @@ def _deepest(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
     while path not in lines:
         path = path[:-1]
     return lines[path]
+
+
+SCALARS = ["word", "two words", "0.5", "10", "010", "+1", "-2.5e3", ".5", "1.", "~", "null", "Null", "", "true",
+           "True", "FALSE", "no", "on", "2026-01-31", "2026-02-30x", "1:20", "'quoted 1'", '"0.01"', "'2026-01-01'",
+           "C-12", "E.1_a"]
+
+
+def _text(tree: Any, indent: int, flow: bool) -> str:
+    """YAML text for `tree` (a dict or list of scalar spellings), block or flow style."""
+    pad = " " * indent
+    if isinstance(tree, dict):
+        if flow or not tree:
+            return "{" + ", ".join(f"{k}: {_text(v, 0, True)}" for k, v in tree.items()) + "}"
+        return "\n" + "".join(f"{pad}{k}:{' ' if not isinstance(v, (dict, list)) or not v else ''}"
+                              f"{_text(v, indent + 2, False)}\n".replace(":\n\n", ":\n") for k, v in tree.items()).rstrip("\n")
+    if isinstance(tree, list):
+        if flow or not tree:
+            return "[" + ", ".join(_text(v, 0, True) for v in tree) + "]"
+        return "\n" + "".join(f"{pad}- {_text(v, indent + 2, True)}\n" for v in tree).rstrip("\n")
+    return str(tree)
+
+
+_KEYS = st.sampled_from([s for s in SCALARS if s and ":" not in s])
+_TREES = st.recursive(st.sampled_from(SCALARS),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+                      max_leaves=12)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(tree=st.dictionaries(_KEYS, _TREES, min_size=1, max_size=4), flow=st.booleans())
+def test_generated_documents_read_as_the_composer_reads_them(tree: dict[str, Any], flow: bool, tmp_path_factory) -> None:
+    path = Path(tmp_path_factory.mktemp("yaml")) / "doc.yaml"
+    path.write_text(_text(tree, 0, flow).lstrip("\n") + "\n", encoding="utf-8")
+    test_values_and_lines_are_the_composers(path)
