@@ -86,3 +86,15 @@ def test_crlf_rows_read_fast_with_their_lines(tmp_path: Path) -> None:
     fast = read_employees_fast(path, str(path))
     assert fast is not None and fast.lines.tolist() == [2, 3]
     _same(fast, _slow(path))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "fast"), [("é" * 200, True), ("é" * 201, False), ("e" * 201, False)])
+def test_names_are_measured_in_characters(tmp_path: Path, name: str, fast: bool) -> None:
+    path = tmp_path / "employees.csv"
+    path.write_text(f"{HEADER}\nE1,{name},C0,staff,100,0.1,,,3\n", encoding="utf-8")
+    table = read_employees_fast(path, str(path))
+    assert (table is not None) == fast
+    if table is not None:
+        _same(table, _slow(path))  # type: ignore[arg-type]
+    else:
+        assert isinstance(_slow(path), PmrulesError)  # 201 characters: the row reader names the cell

@@ -193,7 +193,8 @@ def read_employees_fast(path: Path, display: str) -> EmployeeTable | None:
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 2**31 - 1)),
             convert_options=pcsv.ConvertOptions(column_types={name: pa.string() for name in EMPLOYEE_COLUMNS},
-                                                strings_can_be_null=False))
+                                                strings_can_be_null=False,
+                                                check_utf8=not data.isascii()))  # ASCII is UTF-8: nothing to check
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError):
         return None
     header = table.column_names
@@ -217,7 +218,9 @@ def read_employees_fast(path: Path, display: str) -> EmployeeTable | None:
         return None
     if pc.any(pc.match_substring_regex(names, _EDGE_SPACE)).as_py():
         return None
-    if any(_longest(col) > MAX_CELL_TEXT for col in (ids, names, centers, plans)):
+    if any(_longest(col) > MAX_CELL_TEXT for col in (ids, centers, plans)):  # ASCII by now: bytes are characters
+        return None
+    if _longest(names) > MAX_CELL_TEXT and pc.max(pc.utf8_length(names)).as_py() > MAX_CELL_TEXT:
         return None
     for col in (salary_text, pc.unique(pct_text)):
         if not _all_match(col, _NUMBER) or _longest(col) > 30:
@@ -249,7 +252,8 @@ def _all_match(column: pa.Array, pattern: str) -> bool:
 
 
 def _longest(column: pa.Array) -> int:
-    return int(pc.max(pc.utf8_length(column)).as_py() or 0)
+    """The longest cell in bytes (its offsets alone: no pass over the text); characters where it is ASCII."""
+    return int(pc.max(pc.binary_length(column)).as_py() or 0)
 
 
 def _ratings(text: pa.Array) -> np.ndarray | None:
