@@ -98,12 +98,13 @@ def check_rollup(ws: Workspace, catalog: Catalog) -> list[PmrulesError]:
         errors.append(InputError("`rollup: {}` rolls nothing up: no plugin declares a roll-up default",
                                  location=ws.locate("rollup"), hint="name inputs, e.g. `rollup: {revenue: sum}`"))
     additive = {name for name, p in found.items() if p.kind == "sum" and not p.signed}
-    for (entity, name), where in sorted(ws.actuals.where.items(), key=lambda kv: kv[1]):
-        value = ws.actuals.get(entity, name)
-        if name in additive and value is not None and value < 0:
-            errors.append(InputError(
-                f"{name} of {entity} is {value}, negative, but its roll-up is a sum of parts that are never negative",
-                location=where, hint=f"if {name} can be negative, declare it with `signed: true` under `inputs:`"))
+    negative = [(key, where) for key, where in ws.actuals.where.items()
+                if key[1] in additive and (ws.actuals.get(*key) or 0) < 0]
+    for (entity, name), where in sorted(negative, key=lambda kv: kv[1]):  # few, so only they are sorted
+        errors.append(InputError(
+            f"{name} of {entity} is {ws.actuals.get(entity, name)}, negative, but its roll-up is a sum of parts that "
+            "are never negative",
+            location=where, hint=f"if {name} can be negative, declare it with `signed: true` under `inputs:`"))
     return errors
 
 

@@ -419,8 +419,9 @@ def check_references(workspace: Workspace, catalog: Catalog) -> list[PmrulesErro
                                      location=workspace.locate("strategy", "objectives", i),
                                      hint=did_you_mean(objective.kpi, kpi_ids) or "see `pmrules kpis`"))
     reported: set[str] = set()
-    for (entity, name), where in sorted(workspace.actuals.where.items(), key=lambda kv: kv[1]):
-        if name not in catalog.inputs and name not in reported:
+    unknown = [(key, where) for key, where in workspace.actuals.where.items() if key[1] not in catalog.inputs]
+    for (entity, name), where in sorted(unknown, key=lambda kv: kv[1]):  # few, so only they are sorted
+        if name not in reported:
             reported.add(name)
             errors.append(InputError(f"unknown input {excerpt(name)} (for {excerpt(entity)})", location=where,
                                      hint=did_you_mean(name, catalog.inputs)

@@ -67,12 +67,15 @@ def check_levels(ws: Workspace) -> list[PmrulesError]:
         centers = ws.organisation.centers if not errors else {}
     except (ValueError, KeyError):
         centers = {}
+    center_ids = {c.id for c in m.centers}
     for i, card in enumerate(m.scorecards):
         for j, line in enumerate(card.kpis):
+            if line.of is None and line.of_level is None:
+                continue  # most lines measure their owner: nothing to check, nothing to locate
             where = ws.locate("scorecards", i, "kpis", j)
-            if line.of is not None and line.of not in {c.id for c in m.centers}:
+            if line.of is not None and line.of not in center_ids:
                 errors.append(InputError(f"unknown centre '{line.of}' in `of` on the scorecard of '{card.owner}'",
-                                         location=where, hint=did_you_mean(line.of, {c.id for c in m.centers})
+                                         location=where, hint=did_you_mean(line.of, center_ids)
                                          or "`of` names a centre id"))
             elif line.of_level is not None:
                 if line.of_level not in levels:

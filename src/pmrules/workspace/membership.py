@@ -2,7 +2,8 @@
 
 The structure checks and the payout ask this of the handful of names the manifest and actuals
 use (centres, managers, scorecard owners, entities, gate owners); `set(table.id_list())` cost a
-third of a second per question at a million employees, a hash lookup in Arrow a few hundredths.
+third of a second per question at a million employees. Arrow hashes the few names and probes them
+with every id (a hundredth of a second); hashing the million ids instead would cost twenty times more.
 """
 
 from __future__ import annotations
@@ -20,5 +21,5 @@ def employee_ids_among(table: EmployeeTable, names: Iterable[str]) -> set[str]:
     wanted = sorted(set(names))
     if not wanted or len(table) == 0:
         return set()
-    candidates = pa.array(wanted, pa.string())
-    return set(pc.filter(candidates, pc.is_in(candidates, value_set=table.ids.cast(pa.string()))).to_pylist())
+    ids = table.ids.cast(pa.string())
+    return set(pc.filter(ids, pc.is_in(ids, value_set=pa.array(wanted, pa.string()))).to_pylist())
