@@ -120,7 +120,7 @@ def _from_computation(opened: Any, period_id: str | None, skip_audit: bool, ledg
     phase(f"paying {len(ws.employees):,} employees")
     if period_id is not None:
         basis = {} if ledger is None else ledger.committed(m.workspace, m.period, earlier)
-        before = {} if ledger is None else ledger.paid_before(list(basis.values()))
+        before = {} if ledger is None else ledger.paid_before_rows(list(basis.values()))
         result = pay_period(ws, opened.catalog, period_id, basis, before)
         builder = StatementBuilder(ws, opened.catalog, result.run, period=result, paid_before=paid)
     else:

@@ -15,6 +15,7 @@ from pmrules.models.plan_options import component_names, component_weights
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
 from pmrules.payout.exact import exact
 from pmrules.payout.scores import ScoreResult
+from pmrules.planyear.columns import PaymentColumns
 from pmrules.planyear.pay import PeriodPayout
 from pmrules.statements.changes import changes_of
 from pmrules.statements.model import Component, GateLine, Installment, Measure, Paid, Statement
@@ -159,7 +160,10 @@ def _period_def(ws: Workspace, period_id: str) -> Any:
 
 def _installment(result: PeriodPayout, i: int) -> Installment:
     """Row i's payment (payments are per person: found by the row that pays them, else by position)."""
-    p = next((q for q in result.payments if q.row == i), result.payments[i])
+    if isinstance(result.payments, PaymentColumns):  # person k is row k
+        p = result.payments[i]
+    else:
+        p = next((q for q in result.payments if q.row == i), result.payments[i])
     return Installment(period=result.period, final=result.final, earned=p.earned, share=p.share, target=p.target,
                        net_paid_before=p.net_before, due=p.due, pay=p.pay, forgiven=p.forgiven, carried=p.carried,
                        note=p.note)
