@@ -27,6 +27,7 @@ from pmrules.errors import InputError
 from pmrules.formula.combine import CombineForm, parse_combine
 from pmrules.models import Employee, Gate, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
+from pmrules.payout.approx import GroupApprox, group_approx
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
 from pmrules.payout.persons import Person, Settlement, needs_settlement, settle_rows, uses_discretion
@@ -186,6 +187,7 @@ class PayoutRun:
     actuals_are_workspace: bool = False  # paid on the workspace's own (adjusted) actuals, not a what-if or a YTD
     currency: CurrencyRun | None = None  # issue 14: pay currencies and rates (None: the workspace's only)
     settlement: Settlement | None = None  # segments and discretion (payout/persons.py); None in version 1
+    approx: GroupApprox | None = None  # each group's float multiplier and scores, with error bounds (payout/approx.py)
 
     def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
         """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
@@ -336,8 +338,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     def level_owner(center: str, level: str) -> str | None:
         return nearest_at_level(org, center, level)
 
+    parts = {p.id: (component_weights(p), component_names(p)) for p in m.plans}  # once per plan, not per group
     groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner,
-                           forms.get(plan), overrides.components)
+                           forms.get(plan), overrides.components, parts.get(plan))
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
@@ -356,8 +359,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
                          location=ws.locate("currencies") if ws.manifest.currencies else None,
                          hint="pay the people of each currency in a workspace of that currency, or remove "
                               "the currency column, fx.csv and `currencies:`")
+    approx = group_approx(groups)
     units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit,
-                                          currency, pooled=not people)
+                                          currency, pooled=not people, multipliers=approx.multiplier)
     settlement = None
     if people:
         units, settlement = settle_rows(m, table, period, days, groups, group_of, paid_mask, units, plan_rounding,
@@ -366,7 +370,7 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency, settlement)
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency, settlement, approx)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
@@ -406,10 +410,13 @@ def _score_group(plan: Plan, center: str, individual: str | None, root: str,
                  score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
                  shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None],
                  form: CombineForm | None = None,
-                 overridden: Mapping[tuple[str, str], ManualOverride] | None = None) -> Group:
-    """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre."""
-    weights = component_weights(plan)
-    names = component_names(plan)
+                 overridden: Mapping[tuple[str, str], ManualOverride] | None = None,
+                 parts: tuple[dict[str, float | int], list[str]] | None = None) -> Group:
+    """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre.
+
+    `parts`: the plan's component weights and names, when the caller has them (groups of a plan share them).
+    """
+    weights, names = parts if parts is not None else (component_weights(plan), component_names(plan))
     base = shared.get((plan.id, center))
     if base is None:
         base = Group(plan, center, None, weights=weights, form=form)
