@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pmrules.api import open_workspace
 from pmrules.payout import Period, compute_payouts
 from pmrules.payout.approx import group_approx
+from pmrules.payout.compute import _distinct
 from pmrules.payout.csvlines import csv_lines, text_cells
 from pmrules.payout.decimals import decimal_texts, exact_bound
 from pmrules.payout.exact import format_decimal
@@ -137,3 +138,12 @@ def test_group_floats_are_within_their_bounds_of_the_exact_multipliers(name: str
         for c, score in group.scores.items():
             if score is not None:
                 assert abs(Fraction(approx.scores[c][k]) - score) <= Fraction(float(approx.score_bound(c)[k]))
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None)
+@given(values=st.lists(st.one_of(st.integers(-5, 40), st.integers(-(2**40), 2**40)), max_size=60))
+def test_group_keys_are_counted_in_the_order_np_unique_sorts_them(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    unique, inverse = _distinct(array)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert unique.tolist() == expected.tolist() and inverse.tolist() == expected_inverse.reshape(-1).tolist()

@@ -374,7 +374,11 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
-    """Each employee's group index, and each group's (plan, centre, individual source)."""
+    """Each employee's group index, and each group's (plan, centre, individual source).
+
+    Groups are in the order np.unique would sort their keys (own scorecards first, last row first),
+    found by counting over the key space rather than sorting a million keys.
+    """
     n = len(table)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
@@ -382,28 +386,49 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
     centers = pc.dictionary_encode(table.centers)
     plan_code = plans.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     center_code = centers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    ratings, rating_code = np.unique(table.rating, return_inverse=True)
-    key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code.astype(np.int64)
-    factors: list[str] = []
+    ratings, rating_code = _distinct(table.rating.astype(np.int64))
+    key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code
+    factors: list[str] = [""]
     if table.factor_text is not None:  # an individual_factor column: one group per distinct factor too
         encoded = pc.dictionary_encode(table.factor_text)
         factors = encoded.dictionary.to_pylist()
         key = key * len(factors) + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     own = pc.is_in(table.ids, value_set=pa.array(list(cards), pa.string())).to_numpy(zero_copy_only=False)
-    key = np.where(own, -1 - np.arange(n, dtype=np.int64), key)  # an own scorecard is a group of one
-    unique, first, group_of = np.unique(key, return_index=True, return_inverse=True)
+    own_rows = np.flatnonzero(own)[::-1]  # an own scorecard is a group of one; np.unique put them first, last row first
+    shared_rows = ~own
+    unique, inverse = _distinct(key[shared_rows])
+    group_of = np.empty(n, dtype=np.int64)
+    group_of[own_rows] = np.arange(len(own_rows))
+    group_of[shared_rows] = len(own_rows) + inverse
     plan_names = plans.dictionary.to_pylist()
     center_names = centers.dictionary.to_pylist()
-    keys: list[tuple[str, str, str | None]] = []
-    for k, row in zip(unique.tolist(), first.tolist(), strict=True):
-        plan, center = plan_names[plan_code[row]], center_names[center_code[row]]
-        if k < 0:
-            keys.append((plan, center, f"card:{table.ids[row].as_py()}"))
-        else:
-            rating = table.rating_at(row)
-            factor = table.text_at(table.factor_text, row)
-            keys.append((plan, center, f"factor:{factor}" if factor else None if rating is None else f"rating:{rating}"))
-    return group_of.astype(np.int64), keys
+    keys: list[tuple[str, str, str | None]] = [
+        (plan_names[plan_code[row]], center_names[center_code[row]], f"card:{table.ids[row].as_py()}")
+        for row in own_rows.tolist()]
+    rest, factor_index = np.divmod(unique, len(factors))
+    rest, rating_index = np.divmod(rest, len(ratings))
+    plan_index, center_index = np.divmod(rest, len(centers.dictionary))
+    for p, c, r, f in zip(plan_index.tolist(), center_index.tolist(), rating_index.tolist(), factor_index.tolist(),
+                          strict=True):
+        rating = table.rating_of(int(ratings[r]))
+        factor = factors[f]
+        keys.append((plan_names[p], center_names[c],
+                     f"factor:{factor}" if factor else None if rating is None else f"rating:{rating}"))
+    return group_of, keys
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) for int64 values; by counting when their range is small."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= max(4 * len(values), 1 << 16):
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[values - low] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, position[values - low]
 
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
