@@ -11,7 +11,9 @@ computation rounded once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+import gc
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -289,6 +291,26 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     period or another employee table (a subset, effective-dated segments) without copying the workspace.
     `manual=False` pays as if there were no metric adjustments and no overrides (what the formula alone pays).
     """
+    with _cyclic_gc_paused():
+        return _compute_payouts(ws, catalog, period, employees, actuals=actuals, progress=progress, manual=manual)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Tens of thousands of groups, scores and lines are made here, none of them in a reference cycle; the
+    cyclic collector would rescan the whole loaded workspace every few hundred of them (half the time of
+    scoring 42,682 groups at 1M employees). Paused, not switched off: it runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
+                     actuals: Actuals | None, progress: Callable[[int], None] | None, manual: bool) -> PayoutRun:
     m = ws.manifest
     table = employees
     own_actuals = actuals is None
