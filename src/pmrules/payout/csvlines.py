@@ -67,15 +67,16 @@ def csv_lines(parts: Sequence[TextPart], names: Sequence[str], rows: int, text_c
             segments[-1][1].append(values)
         else:
             segments.append((key, [values]))
-    joined = [(key, columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*columns, ","))
+    # Per key: its columns joined once, where there are few keys; per row: left for the one join below.
+    joined = [(key, columns if key < 0 or len(columns) == 1 else [pc.binary_join_element_wise(*columns, ",")])
               for key, columns in segments]
     last_key, last = joined[-1]
-    joined[-1] = (last_key, pc.binary_join_element_wise(last, "", "\n"))
+    joined[-1] = (last_key, [*last[:-1], pc.binary_join_element_wise(last[-1], "", "\n")])
     out: list[pa.Buffer | bytes] = [head]
     for start in range(0, rows, ROWS_PER_SLICE):
         length = min(ROWS_PER_SLICE, rows - start)
         pieces = [values.slice(start, length) if key < 0 else values.take(parts[key].index.slice(start, length))  # type: ignore[union-attr]
-                  for key, values in joined]
+                  for key, columns in joined for values in columns]
         lines = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, ",")
         out.append(_text_bytes(lines))
     return b"".join(out)
