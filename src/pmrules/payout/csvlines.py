@@ -9,6 +9,7 @@ and the body is the bytes of the joined text: no Python object per row.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -72,14 +73,15 @@ def csv_lines(parts: Sequence[TextPart], names: Sequence[str], rows: int, text_c
               for key, columns in segments]
     last_key, last = joined[-1]
     joined[-1] = (last_key, [*last[:-1], pc.binary_join_element_wise(last[-1], "", "\n")])
-    out: list[pa.Buffer | bytes] = [head]
+    out = io.BytesIO()  # each slice's lines are freed once written: one copy of the CSV at a time, not two
+    out.write(head)
     for start in range(0, rows, ROWS_PER_SLICE):
         length = min(ROWS_PER_SLICE, rows - start)
         pieces = [values.slice(start, length) if key < 0 else values.take(parts[key].index.slice(start, length))  # type: ignore[union-attr]
                   for key, columns in joined for values in columns]
         lines = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, ",")
-        out.append(_text_bytes(lines))
-    return b"".join(out)
+        out.write(_text_bytes(lines))
+    return out.getvalue()
 
 
 def _plain(values: pa.Array | pa.ChunkedArray) -> pa.Array:
