@@ -227,7 +227,8 @@ def output_parts(run: PayoutRun) -> list[TextPart]:
         bonus = pa.array(["" if (b := run.bonus_at(i)) is None else str(b) for i in range(len(run))], pa.string())
         parts.append(TextPart(("bonus", "currency"), (bonus, run.currency.codes)))
     else:
-        parts.append(TextPart(("bonus",), (pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), ""),)))
+        bonus = money_text(run.units, run.quantum)
+        parts.append(TextPart(("bonus",), (bonus if run.paid_mask.all() else pc.if_else(pa.array(run.paid_mask), bonus, ""),)))
     parts.append(TextPart(("reason",), (pa.array(["; ".join(g.reasons) for g in groups], pa.string()),), by_group))
     s = run.settlement
     if s is not None and uses_discretion(s):
@@ -261,6 +262,8 @@ def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
             whole = pc.cast(pa.array(magnitude // scale), pa.string())
             cents = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
             text = pc.binary_join_element_wise(whole, cents, ".")
+        if not negative.any():  # the usual run: no negative bonus, nothing to prefix
+            return text
         return pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
     return pa.array([str(units_to_decimal(u, quantum)) for u in units], pa.string())
 
