@@ -11,7 +11,9 @@ computation rounded once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+import gc
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -27,6 +29,7 @@ from pmrules.errors import InputError
 from pmrules.formula.combine import CombineForm, parse_combine
 from pmrules.models import Employee, Gate, Plan
 from pmrules.models.plan_options import RoundingStep, component_names, component_weights
+from pmrules.payout.approx import GroupApprox, group_approx
 from pmrules.payout.exact import exact
 from pmrules.payout.period import Period
 from pmrules.payout.persons import Person, Settlement, needs_settlement, settle_rows, uses_discretion
@@ -186,6 +189,7 @@ class PayoutRun:
     actuals_are_workspace: bool = False  # paid on the workspace's own (adjusted) actuals, not a what-if or a YTD
     currency: CurrencyRun | None = None  # issue 14: pay currencies and rates (None: the workspace's only)
     settlement: Settlement | None = None  # segments and discretion (payout/persons.py); None in version 1
+    approx: GroupApprox | None = None  # each group's float multiplier and scores, with error bounds (payout/approx.py)
 
     def rounding_of(self, plan: Plan) -> tuple[Decimal, str]:
         """The quantum and mode a plan's bonuses are rounded with (its own, else the workspace's)."""
@@ -287,6 +291,26 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     period or another employee table (a subset, effective-dated segments) without copying the workspace.
     `manual=False` pays as if there were no metric adjustments and no overrides (what the formula alone pays).
     """
+    with _cyclic_gc_paused():
+        return _compute_payouts(ws, catalog, period, employees, actuals=actuals, progress=progress, manual=manual)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Tens of thousands of groups, scores and lines are made here, none of them in a reference cycle; the
+    cyclic collector would rescan the whole loaded workspace every few hundred of them (half the time of
+    scoring 42,682 groups at 1M employees). Paused, not switched off: it runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: EmployeeTable, *,
+                     actuals: Actuals | None, progress: Callable[[int], None] | None, manual: bool) -> PayoutRun:
     m = ws.manifest
     table = employees
     own_actuals = actuals is None
@@ -336,8 +360,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     def level_owner(center: str, level: str) -> str | None:
         return nearest_at_level(org, center, level)
 
+    parts = {p.id: (component_weights(p), component_names(p)) for p in m.plans}  # once per plan, not per group
     groups = [_score_group(plans[plan], center, individual, root, score, gates[plan], shared, level_owner,
-                           forms.get(plan), overrides.components)
+                           forms.get(plan), overrides.components, parts.get(plan))
               for plan, center, individual in keys]
     if progress is not None:
         progress(len(table) // 2)
@@ -356,8 +381,9 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
                          location=ws.locate("currencies") if ws.manifest.currencies else None,
                          hint="pay the people of each currency in a workspace of that currency, or remove "
                               "the currency column, fx.csv and `currencies:`")
+    approx = group_approx(groups)
     units, exact_rows, pool = bonus_units(m, table, period, days, groups, group_of, paid_mask, plan_rounding, unit,
-                                          currency, pooled=not people)
+                                          currency, pooled=not people, multipliers=approx.multiplier)
     settlement = None
     if people:
         units, settlement = settle_rows(m, table, period, days, groups, group_of, paid_mask, units, plan_rounding,
@@ -366,11 +392,15 @@ def compute_payouts(ws: Workspace, catalog: Catalog, period: Period, employees: 
     if progress is not None:
         progress(len(table) - len(table) // 2)
     return PayoutRun(table, groups, group_of, days, units, paid_mask, values, scores, gates, period, actuals,
-                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency, settlement)
+                     unit, m.rounding.mode, exact_rows, pool, plan_rounding, own_actuals, currency, settlement, approx)
 
 
 def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarray, list[tuple[str, str, str | None]]]:
-    """Each employee's group index, and each group's (plan, centre, individual source)."""
+    """Each employee's group index, and each group's (plan, centre, individual source).
+
+    Groups are in the order np.unique would sort their keys (own scorecards first, last row first),
+    found by counting over the key space rather than sorting a million keys.
+    """
     n = len(table)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
@@ -378,38 +408,62 @@ def _group_keys(table: EmployeeTable, cards: Collection[str]) -> tuple[np.ndarra
     centers = pc.dictionary_encode(table.centers)
     plan_code = plans.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     center_code = centers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    ratings, rating_code = np.unique(table.rating, return_inverse=True)
-    key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code.astype(np.int64)
-    factors: list[str] = []
+    ratings, rating_code = _distinct(table.rating.astype(np.int64))
+    key = (plan_code * len(centers.dictionary) + center_code) * len(ratings) + rating_code
+    factors: list[str] = [""]
     if table.factor_text is not None:  # an individual_factor column: one group per distinct factor too
         encoded = pc.dictionary_encode(table.factor_text)
         factors = encoded.dictionary.to_pylist()
         key = key * len(factors) + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     own = pc.is_in(table.ids, value_set=pa.array(list(cards), pa.string())).to_numpy(zero_copy_only=False)
-    key = np.where(own, -1 - np.arange(n, dtype=np.int64), key)  # an own scorecard is a group of one
-    unique, first, group_of = np.unique(key, return_index=True, return_inverse=True)
+    own_rows = np.flatnonzero(own)[::-1]  # an own scorecard is a group of one; np.unique put them first, last row first
+    shared_rows = ~own
+    unique, inverse = _distinct(key[shared_rows])
+    group_of = np.empty(n, dtype=np.int64)
+    group_of[own_rows] = np.arange(len(own_rows))
+    group_of[shared_rows] = len(own_rows) + inverse
     plan_names = plans.dictionary.to_pylist()
     center_names = centers.dictionary.to_pylist()
-    keys: list[tuple[str, str, str | None]] = []
-    for k, row in zip(unique.tolist(), first.tolist(), strict=True):
-        plan, center = plan_names[plan_code[row]], center_names[center_code[row]]
-        if k < 0:
-            keys.append((plan, center, f"card:{table.ids[row].as_py()}"))
-        else:
-            rating = table.rating_at(row)
-            factor = table.text_at(table.factor_text, row)
-            keys.append((plan, center, f"factor:{factor}" if factor else None if rating is None else f"rating:{rating}"))
-    return group_of.astype(np.int64), keys
+    keys: list[tuple[str, str, str | None]] = [
+        (plan_names[plan_code[row]], center_names[center_code[row]], f"card:{table.ids[row].as_py()}")
+        for row in own_rows.tolist()]
+    rest, factor_index = np.divmod(unique, len(factors))
+    rest, rating_index = np.divmod(rest, len(ratings))
+    plan_index, center_index = np.divmod(rest, len(centers.dictionary))
+    for p, c, r, f in zip(plan_index.tolist(), center_index.tolist(), rating_index.tolist(), factor_index.tolist(),
+                          strict=True):
+        rating = table.rating_of(int(ratings[r]))
+        factor = factors[f]
+        keys.append((plan_names[p], center_names[c],
+                     f"factor:{factor}" if factor else None if rating is None else f"rating:{rating}"))
+    return group_of, keys
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) for int64 values; by counting when their range is small."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= max(4 * len(values), 1 << 16):
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[values - low] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, position[values - low]
 
 
 def _score_group(plan: Plan, center: str, individual: str | None, root: str,
                  score: Callable[[str, Plan], ScoreResult | None], gates: list[GateResult],
                  shared: dict[tuple[str, str], Group], level_owner: Callable[[str, str], str | None],
                  form: CombineForm | None = None,
-                 overridden: Mapping[tuple[str, str], ManualOverride] | None = None) -> Group:
-    """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre."""
-    weights = component_weights(plan)
-    names = component_names(plan)
+                 overridden: Mapping[tuple[str, str], ManualOverride] | None = None,
+                 parts: tuple[dict[str, float | int], list[str]] | None = None) -> Group:
+    """One group's component scores; the corporate, unit and level parts are shared by every rating in a centre.
+
+    `parts`: the plan's component weights and names, when the caller has them (groups of a plan share them).
+    """
+    weights, names = parts if parts is not None else (component_weights(plan), component_names(plan))
     base = shared.get((plan.id, center))
     if base is None:
         base = Group(plan, center, None, weights=weights, form=form)

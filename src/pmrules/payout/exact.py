@@ -13,6 +13,11 @@ from pmrules.rational import Fraction
 
 def exact(value: float | int | Decimal | Fraction | str) -> Fraction:
     """A YAML float is what its author wrote in decimal: repr() recovers that text exactly."""
+    kind = type(value)
+    if kind is float:
+        return _exact_float(value)  # type: ignore[arg-type]
+    if kind is int:
+        return _exact_int(value)  # type: ignore[arg-type]
     if isinstance(value, float):
         return _exact_float(value)
     return Fraction(value)
@@ -22,6 +27,12 @@ def exact(value: float | int | Decimal | Fraction | str) -> Fraction:
 def _exact_float(value: float) -> Fraction:
     # Weights, breakpoints and caps repeat across thousands of groups; convert each once.
     return Fraction(repr(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _exact_int(value: int) -> Fraction:
+    # Whole-number breakpoints and weights repeat as much (Fractions are immutable: sharing one is safe).
+    return Fraction(value)
 
 
 def fraction_text(value: Fraction) -> str:

@@ -8,13 +8,10 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-
 from pmrules.errors import Location, OutputError
 from pmrules.payout.compute import PayoutRun
-from pmrules.payout.records import csv_columns, csv_rows, output_table, totals
+from pmrules.payout.csvlines import FORMULA_CHARACTERS, NEUTRALISER, csv_lines
+from pmrules.payout.records import csv_columns, csv_rows, output_parts, totals
 from pmrules.safetext import describe, excerpt
 
 MONEY_FORMAT = "#,##0.00"
@@ -24,56 +21,23 @@ FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f]")
 
 
-_NEEDS_QUOTES = r'[,"\r\n]'
 # Numbers, dates and statuses are written by pmrules and never need quotes; these come from users.
 TEXT_COLUMNS = {"employee_id", "name", "center", "plan", "reason"}
 # OWASP "CSV injection": a cell starting with one of these is a formula to Excel, LibreOffice and
 # Google Sheets (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`). Only text columns are touched: a
 # negative bonus in the number columns stays a number.
-FORMULA_START = r"^[=+\-@\t\r]"
-NEUTRALISER = "'"
 
 
 def neutralise(value: str) -> str:
     """The text a spreadsheet shows as written: a leading formula character gets a `'` in front."""
-    return NEUTRALISER + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return NEUTRALISER + value if value[:1] in FORMULA_CHARACTERS else value
 
 
 def to_csv(run: PayoutRun, *, raw: bool = False) -> bytes:
-    """RFC 4180 with minimal quoting, column by column; text cells neutralised unless `raw`.
-
-    Cells that need quotes (a comma, a quote, a line break) are rare, so the columnar writer does
-    the usual file and a plain Python loop the rest; both write the same bytes for the same rows.
-    """
-    table = output_table(run)
+    """RFC 4180 with minimal quoting, column by column; text cells neutralised unless `raw` (payout/csvlines.py)."""
     names = csv_columns(run)
-    columns = []
-    quoting = False
-    for name in names:
-        column = table[name]
-        if name in TEXT_COLUMNS:
-            if not raw:
-                formula = pc.match_substring_regex(column, FORMULA_START)
-                if pc.any(formula).as_py():
-                    column = pc.if_else(formula, pc.binary_join_element_wise(NEUTRALISER, column, ""), column)
-            quoting = quoting or bool(pc.any(pc.match_substring_regex(column, _NEEDS_QUOTES)).as_py())
-        columns.append(column)
     header = (",".join(names) + "\n").encode()
-    if quoting:
-        lines = (",".join(_quoted(cell) for cell in row) + "\n"
-                 for row in zip(*(column.to_pylist() for column in columns), strict=True))
-        return header + "".join(lines).encode()
-    buffer = io.BytesIO()
-    buffer.write(header)
-    pcsv.write_csv(pa.table(columns, names=names), buffer,
-                   pcsv.WriteOptions(include_header=False, quoting_style="none"))
-    return buffer.getvalue()
-
-
-def _quoted(cell: str) -> str:
-    if any(ch in cell for ch in ',"\r\n'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+    return csv_lines(output_parts(run), names, len(run), TEXT_COLUMNS, neutralise=not raw, head=header)
 
 
 def _deterministic_zip(data: bytes) -> bytes:

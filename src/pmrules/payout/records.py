@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pmrules.payout.approx import group_approx
 from pmrules.payout.compute import COMPONENTS, EmployeePayout, PayoutRun
+from pmrules.payout.decimals import decimal_texts
 from pmrules.payout.exact import format_decimal, fraction_text
 from pmrules.payout.persons import uses_discretion
 from pmrules.payout.rounding import units_to_decimal
@@ -179,46 +182,69 @@ def csv_columns(run: PayoutRun) -> list[str]:
     return columns
 
 
-def output_table(run: PayoutRun) -> pa.Table:
-    """The per-employee output as text columns, built per group and per distinct day count, not per row."""
+@dataclass(frozen=True)
+class TextPart:
+    """Output columns as text, per row (`index` None) or per key (a group, a day count) with each row's key."""
+
+    names: tuple[str, ...]
+    values: tuple[pa.Array, ...]
+    index: pa.Array | None = None
+
+
+def output_parts(run: PayoutRun) -> list[TextPart]:
+    """The per-employee output as text, built per group and per distinct day count, not per row.
+
+    Multipliers and scores are written from their floats where those provably give the exact text
+    (payout/decimals.py), from the exact values elsewhere.
+    """
     t = run.table
     groups = run.groups
-    group_of = pa.array(run.group_of)
+    approx = run.approx if run.approx is not None else group_approx(groups)
+    by_group = pa.array(run.group_of)
+    present = approx.paid
 
-    def per_group(values: list[str]) -> pa.Array:
-        return pa.array(values, pa.string()).take(group_of)
+    def score_texts(c: str) -> pa.Array:
+        if c not in approx.scores:
+            return pa.array([""] * len(groups), pa.string())
+        values = approx.scores[c]
+        return decimal_texts(values, approx.score_bound(c), ~np.isnan(values),
+                             lambda k: groups[k].scores[c])  # type: ignore[arg-type,return-value]
 
-    cache: dict[Fraction, str] = {}
-
-    def text(value: Fraction | None) -> str:
-        if value is None:
-            return ""
-        if value not in cache:
-            cache[value] = format_decimal(value)
-        return cache[value]
-
-    columns: dict[str, pa.Array] = {
-        "employee_id": t.ids, "name": t.names, "center": t.centers, "plan": t.plans,
-        "status": per_group([g.status for g in groups]),
-    }
-    for c in (*COMPONENTS, *level_components(run)):
-        columns[f"{c}_score"] = per_group([text(g.scores.get(c)) for g in groups])
-    columns["multiplier"] = per_group([text(g.multiplier) for g in groups])
-    distinct = np.unique(run.days)
+    components = (*COMPONENTS, *level_components(run))
+    names = ("status", *(f"{c}_score" for c in components), "multiplier")
+    values = (pa.array([g.status for g in groups], pa.string()), *(score_texts(c) for c in components),
+              decimal_texts(approx.multiplier, approx.multiplier_bound, present,
+                            lambda k: groups[k].multiplier))  # type: ignore[arg-type,return-value]
+    distinct, day_key = np.unique(run.days, return_inverse=True)
     proration = pa.array([format_decimal(Fraction(int(d), run.period.days)) for d in distinct], pa.string())
-    columns["proration"] = proration.take(pa.array(np.searchsorted(distinct, run.days)))
-    columns["days"] = pc.cast(pa.array(run.days), pa.string())
-    columns["bonus"] = pc.if_else(pa.array(run.paid_mask), money_text(run.units, run.quantum), "")
-    columns["reason"] = per_group(["; ".join(g.reasons) for g in groups])
+    parts = [
+        TextPart(("employee_id", "name", "center", "plan"), (t.ids, t.names, t.centers, t.plans)),
+        TextPart(names, values, by_group),
+        TextPart(("proration", "days"), (proration, pc.cast(pa.array(distinct), pa.string())),
+                 pa.array(day_key.reshape(-1))),
+    ]
     if run.currency is not None:  # each bonus at its pay currency's places, and the currency beside it
-        columns["bonus"] = pa.array(["" if (b := run.bonus_at(i)) is None else str(b) for i in range(len(run))],
-                                    pa.string())
-        columns["currency"] = run.currency.codes
+        bonus = pa.array(["" if (b := run.bonus_at(i)) is None else str(b) for i in range(len(run))], pa.string())
+        parts.append(TextPart(("bonus", "currency"), (bonus, run.currency.codes)))
+    else:
+        bonus = money_text(run.units, run.quantum)
+        parts.append(TextPart(("bonus",), (bonus if run.paid_mask.all() else pc.if_else(pa.array(run.paid_mask), bonus, ""),)))
+    parts.append(TextPart(("reason",), (pa.array(["; ".join(g.reasons) for g in groups], pa.string()),), by_group))
     s = run.settlement
     if s is not None and uses_discretion(s):
         paid = pa.array(run.paid_mask)
-        columns["formula_bonus"] = pc.if_else(paid, money_text(s.formula_units, run.quantum), "")
-        columns["discretion"] = pc.if_else(paid, money_text(s.bonus_units - s.formula_units, run.quantum), "")
+        parts.append(TextPart(DISCRETION_COLUMNS, (pc.if_else(paid, money_text(s.formula_units, run.quantum), ""),
+                                                   pc.if_else(paid, money_text(s.bonus_units - s.formula_units,
+                                                                               run.quantum), ""))))
+    return parts
+
+
+def output_table(run: PayoutRun) -> pa.Table:
+    """The per-employee output as text columns (every column output_parts holds, one row per employee)."""
+    columns: dict[str, pa.Array] = {}
+    for part in output_parts(run):
+        for name, values in zip(part.names, part.values, strict=True):
+            columns[name] = values if part.index is None else values.take(part.index)
     return pa.table(columns)
 
 
@@ -236,6 +262,8 @@ def money_text(units: np.ndarray, quantum: Decimal) -> pa.Array:
             whole = pc.cast(pa.array(magnitude // scale), pa.string())
             cents = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
             text = pc.binary_join_element_wise(whole, cents, ".")
+        if not negative.any():  # the usual run: no negative bonus, nothing to prefix
+            return text
         return pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
     return pa.array([str(units_to_decimal(u, quantum)) for u in units], pa.string())
 

@@ -25,14 +25,16 @@ if TYPE_CHECKING:
 
 def bonus_units(m: Manifest, table: EmployeeTable, period: Period, days: np.ndarray, groups: list[Group],
            group_of: np.ndarray, paid_mask: np.ndarray, plan_rounding: dict[str, tuple[Decimal, str]],
-           unit: Decimal, currency: CurrencyRun | None = None, *, pooled: bool = True) -> tuple[np.ndarray, int, PoolResult | None]:
+           unit: Decimal, currency: CurrencyRun | None = None, *, pooled: bool = True,
+           multipliers: np.ndarray | None = None) -> tuple[np.ndarray, int, PoolResult | None]:
     """Each bonus in units of `unit`: the float product rounded once (exactly near a boundary), then pooled if asked.
 
     Plans that round bonuses themselves are rounded at their own quantum, then counted in `unit` (which
     every quantum is a multiple of). Plans that round the target amount first are computed exactly, row by row.
     """
     quantum = Decimal(m.rounding.quantum)
-    multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
+    if multipliers is None:  # each group's float multiplier (payout/approx.py computes them for all groups at once)
+        multipliers = np.array([g.multiplier_float() for g in groups], dtype=np.float64)
 
     def exact_bonus(i: int) -> Fraction:
         group = groups[int(group_of[i])]

@@ -22,4 +22,4 @@ def employee_ids_among(table: EmployeeTable, names: Iterable[str]) -> set[str]:
     if not wanted or len(table) == 0:
         return set()
     ids = table.ids.cast(pa.string())
-    return set(pc.filter(ids, pc.is_in(ids, value_set=pa.array(wanted, pa.string()))).to_pylist())
+    return set(pc.unique(pc.filter(ids, pc.is_in(ids, value_set=pa.array(wanted, pa.string())))).to_pylist())
