@@ -11,7 +11,8 @@ from pmrules.audit.facts import FACT_SCHEMA, build_facts
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
 from pmrules.io.inputs import workspace_file
-from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, evaluate, load_ruleset, render_message
+from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, load_ruleset, render_message
+from pmrules.rules.engine import evaluate_positions
 from pmrules.safetext import excerpt
 from pmrules.workspace import Workspace
 
@@ -159,13 +160,13 @@ def run_audit(ws: Workspace, catalog: Catalog, rulesets: list[RuleSet] | None = 
     rulesets = resolve_rulesets(ws, catalog) if rulesets is None else rulesets
     in_force = combine_rulesets(rulesets)
     facts, where = build_facts(ws, catalog)
-    by_key = {(f["kind"], str(f["id"])): f for f in facts}
+    active = in_force.active
     findings = []
-    for match in evaluate(in_force.active, facts):
-        rule = in_force.get(match.rule_id)
-        fact = by_key[(rule.fact, match.fact_id)]
+    # in the order evaluate() gives (rule id, then fact id), so ties in the sort below stay as they were
+    for r, f in sorted(evaluate_positions(active, facts), key=lambda m: (active[m[0]].id, str(facts[m[1]]["id"]))):
+        rule, fact = active[r], facts[f]
         findings.append(Finding(rule.id, rule.severity, _subject(fact), render_message(rule.message, fact),
-                                str(where[f"{rule.fact}:{match.fact_id}"]), " ".join(rule.rationale.split()),
+                                str(where[f"{rule.fact}:{fact['id']}"]), " ".join(rule.rationale.split()),
                                 rule.title, rule.ruleset))
     findings.sort(key=Finding.sort_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in SEVERITY_ORDER}

@@ -1,0 +1,193 @@
+"""Facts as the rule engine sees them: checked, typed once per field, and grouped by shape.
+
+Why shapes: 60,000 scorecard lines are mostly alike in every field a rule reads (a few KPIs, a
+few centre types, a few target patterns). Facts that hold equal values in every field the rules
+read match the same rules, so the engine sees each distinct shape once and its matches fan out to
+every member. Equal means equal *as the engine will compare them*: values of one Python type that
+are equal in Python encode to the same engine value (see `encode`); where a field mixes Python
+types (an int and a Decimal), the type is part of the shape, so no value that would fail to encode
+can hide behind an equal one that encodes.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from numbers import Rational
+from typing import Any
+
+from pmrules.errors import RuleError
+
+MAX_STRING_CHARS = 8_000  # hex doubles it; the engine keeps value lengths in 16 bits
+
+_UNKNOWN: Any = object()
+
+
+def ordered_int(value: float) -> int:
+    """An int64 that orders and compares like the float64 (-0.0 == 0.0)."""
+    bits = struct.unpack("<q", struct.pack("<d", value))[0]
+    return bits if bits >= 0 else -(bits & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+# The exact types facts hold almost always, looked up before the isinstance chain.
+_CATEGORY_OF_TYPE: dict[type, str | None] = {type(None): None, bool: "bool", int: "number", float: "number",
+                                             Decimal: "number", str: "str"}
+
+
+def category(value: object) -> str | None:
+    """bool | number | str | list (of str), None for an absent value; anything else is refused."""
+    known = _CATEGORY_OF_TYPE.get(type(value), _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float | Decimal | Rational):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return "list"
+    raise RuleError(f"cannot evaluate rules on a value of type {type(value).__name__}: {value!r}")
+
+
+def encode(kind: str, value: Any) -> Any:
+    """The engine value of a fact value of category `kind` (see the engine module's docstring)."""
+    if kind == "bool":
+        return int(value)
+    if kind == "number":
+        try:
+            number = float(value)
+        except OverflowError as exc:
+            raise RuleError(f"number too large for the rule engine: {value}") from exc
+        if math.isnan(number):
+            raise RuleError("NaN cannot be compared by rules")
+        return ordered_int(number)
+    if kind == "str":
+        if len(value) > MAX_STRING_CHARS:
+            raise RuleError(f"text of {len(value):,} characters is too long for the rule engine")
+        return value.encode("utf-8").hex()
+    return sorted({encode("str", item) for item in value})
+
+
+def check_facts(facts: Sequence[Mapping[str, object]]) -> dict[str, list[int]]:
+    """Refuse what would crash the engine or merge two facts; the positions of each kind's facts, in order."""
+    positions: dict[str, list[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    for position, fact in enumerate(facts):
+        if type(fact) is not dict and not isinstance(fact, Mapping):
+            raise RuleError(f"fact #{position} is a {type(fact).__name__}, not a mapping")
+        kind, fact_id = fact.get("kind"), fact.get("id")
+        if type(kind) is not str or type(fact_id) is not str:
+            if not isinstance(kind, str) or not isinstance(fact_id, str):
+                raise RuleError(f"fact #{position} needs a string 'kind' and a string 'id'")
+        key = (kind, fact_id)
+        if key in seen:
+            raise RuleError(f"two {kind} facts have the id {fact_id!r}; ids must be unique per kind")
+        seen.add(key)  # type: ignore[arg-type]
+        if kind in positions:
+            positions[kind].append(position)  # type: ignore[index]
+        else:
+            positions[kind] = [position]  # type: ignore[index]
+    return positions
+
+
+def _field_types_in_order(facts: Sequence[Mapping[str, object]], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Fact by fact, so the first value that breaks "one type per field" is the one named."""
+    types: dict[tuple[str, str], str] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, name in sorted(wanted):
+        by_kind.setdefault(kind, []).append(name)
+    for fact in facts:
+        kind = str(fact["kind"])
+        for name in by_kind.get(kind, ()):
+            found = category(fact.get(name))
+            if found is None:
+                continue
+            known = types.setdefault((kind, name), found)
+            if known != found:
+                raise RuleError(
+                    f"field {kind}.{name} holds both {known} and {found} values (fact {fact['id']!r})",
+                    hint="give every field one type",
+                )
+    return types
+
+
+class FieldTypes:
+    """The category of every field a rule reads, and which fields mix Python types (int and Decimal)."""
+
+    def __init__(self, facts: Sequence[Mapping[str, object]], positions: dict[str, list[int]],
+                 wanted: set[tuple[str, str]]) -> None:
+        self.categories: dict[tuple[str, str], str] = {}
+        self.mixed: set[tuple[str, str]] = set()
+        for kind, name in sorted(wanted):
+            members = positions.get(kind, ())
+            python_types = {type(facts[i].get(name)) for i in members}
+            found: set[str | None] = set()
+            for python_type in python_types:
+                known = _CATEGORY_OF_TYPE.get(python_type, _UNKNOWN)
+                if known is _UNKNOWN:  # lists, tuples, Fractions, subclasses: value by value
+                    try:
+                        found.update(category(facts[i].get(name)) for i in members
+                                     if type(facts[i].get(name)) is python_type)
+                    except RuleError:
+                        found.add("?")
+                elif known is not None:
+                    found.add(known)
+            found.discard(None)
+            if len(found) > 1 or "?" in found:  # name the first offending fact exactly as a fact-by-fact pass would
+                _field_types_in_order(facts, wanted)
+                raise RuleError(f"internal: field {kind}.{name} is not of one type")  # pragma: no cover
+            if found:
+                self.categories[(kind, name)] = str(found.pop())
+            if len(python_types - {type(None)}) > 1:
+                self.mixed.add((kind, name))
+
+
+class Shapes:
+    """The facts of one kind grouped by the values of the fields rules read (distinct shapes, first-seen order)."""
+
+    def __init__(self, facts: Sequence[Mapping[str, object]], members: list[int], names: list[str],
+                 types: FieldTypes, kind: str) -> None:
+        self.names = names
+        lists = [p for p, name in enumerate(names) if types.categories.get((kind, name)) == "list"]
+        mixed = [p for p, name in enumerate(names) if (kind, name) in types.mixed]
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i in members:
+            key = tuple(map(facts[i].get, names))
+            if lists or mixed:
+                key = _hashable(key, lists, mixed)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [i]
+            else:
+                group.append(i)
+        self.keys = list(groups)
+        self.members = list(groups.values())
+
+    def project(self, names: list[str]) -> list[list[int]]:
+        """Members grouped by the values of a subset of the fields: one group per engine fact, first-seen order."""
+        if names == self.names:
+            return self.members
+        where = [self.names.index(name) for name in names]
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for key, members in zip(self.keys, self.members, strict=True):
+            sub = tuple(key[p] for p in where)
+            if sub in groups:
+                groups[sub].extend(members)
+            else:
+                groups[sub] = list(members)
+        return [sorted(group) for group in groups.values()]
+
+
+def _hashable(key: tuple[Any, ...], lists: list[int], mixed: list[int]) -> tuple[Any, ...]:
+    values = list(key)
+    for p in lists:
+        if values[p] is not None:
+            values[p] = tuple(values[p])
+    for p in mixed:
+        values[p] = (type(key[p]), values[p])
+    return tuple(values)
