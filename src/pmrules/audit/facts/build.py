@@ -30,7 +30,9 @@ from pmrules.workspace.levels import RESERVED
 from pmrules.workspace.segments import has_segments
 
 WEIGHT_TOLERANCE = Fraction(1, 10**9)
-Built = tuple[dict[str, Any], Location | Callable[[], Location]]
+# Where a fact came from: a Location, a path in pmrules.yaml (located only when a finding needs it), or a callable.
+Where = Location | tuple[str | int, ...] | Callable[[], Location]
+Built = tuple[dict[str, Any], Where]
 
 
 def _exact(value: float | int) -> Fraction:
@@ -101,7 +103,7 @@ def strategy_fact(ctx: FactContext) -> Built:
 def center_fact(ctx: FactContext, i: int, c: Center) -> Built:
     return {"id": c.id, "name": c.name, "center_type": c.type, "parent": c.parent, "depth": ctx.org.depth[c.id],
             "is_root": c.parent is None, "has_scorecard": c.id in ctx.org.scorecards, "manager": c.manager,
-            "employees": ctx.per_center[c.id], "children": len(ctx.org.children[c.id])}, partial(ctx.ws.locate, "centers", i)
+            "employees": ctx.per_center[c.id], "children": len(ctx.org.children[c.id])}, ("centers", i)
 
 
 def _owner_view(ctx: FactContext, owner_id: str) -> OwnerView:
@@ -126,7 +128,7 @@ def scorecard_fact(ctx: FactContext, i: int, card: Scorecard, view: OwnerView | 
         "kpis": [line.kpi for line in card.kpis], "disciplines": disciplines,
         "has_discipline_kpi": None if ctx.ws.manifest.strategy is None else
         ctx.ws.manifest.strategy.discipline in disciplines,
-    }, partial(ctx.ws.locate, "scorecards", i)
+    }, ("scorecards", i)
 
 
 def objective_fact(ctx: FactContext, i: int, o: Objective) -> Built:
@@ -237,16 +239,19 @@ def _all_facts(ctx: FactContext, wanted: Callable[[str], bool]) -> list[tuple[st
 class Places(Mapping[str, Location]):
     """Where each fact came from, keyed `kind:id`; a place is worked out when a finding asks for it."""
 
-    def __init__(self) -> None:
-        self._at: dict[str, Location | Callable[[], Location]] = {}
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._at: dict[str, Where] = {}
 
     def __getitem__(self, key: str) -> Location:
         at = self._at[key]
-        if not isinstance(at, Location):
-            at = self._at[key] = at()
-        return at
+        if isinstance(at, Location):
+            return at
+        found = self._ws.locate(*at) if isinstance(at, tuple) else at()
+        self._at[key] = found
+        return found
 
-    def __setitem__(self, key: str, at: Location | Callable[[], Location]) -> None:
+    def __setitem__(self, key: str, at: Where) -> None:
         self._at[key] = at
 
     def __iter__(self) -> Iterator[str]:
@@ -264,7 +269,7 @@ def build_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str] | None =
     of those kinds are built (an audit builds what its rules read; discretion facts always).
     """
     facts: list[dict[str, Any]] = []
-    where = Places()
+    where = Places(ws)
     wanted = (lambda kind: True) if kinds is None else kinds.__contains__
     for kind, (fact, location) in _all_facts(FactContext.of(ws, catalog), wanted):
         if None in fact.values():

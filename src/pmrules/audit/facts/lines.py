@@ -7,12 +7,9 @@ only ever read), so a line costs a dict merge. Parts hold no None (a fact leaves
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pmrules.catalog.controllability import uncontrolled
-from pmrules.errors import Location
 from pmrules.models import Scorecard, ScorecardLine
 from pmrules.workspace.levels import home_center, measured_owner
 
@@ -67,14 +64,14 @@ class LineFacts:
         self._supports: dict[tuple[str | None, str | None], dict[str, Any]] = {}
         self._objectives = {o.id for o in ctx.ws.manifest.strategy.objectives} if ctx.ws.manifest.strategy else set()
 
-    def of_card(self, i: int, card: Scorecard, view: OwnerView) -> list[tuple[dict[str, Any], Callable[[], Location]]]:
-        """The facts of one scorecard's lines, each with where it is (worked out when a finding needs it)."""
+    def of_card(self, i: int, card: Scorecard, view: OwnerView) -> list[tuple[dict[str, Any], tuple[str | int, ...]]]:
+        """The facts of one scorecard's lines, each with its path in pmrules.yaml (located when a finding needs it)."""
         ctx = self.ctx
         kind, center_id, parent, center_type, depth = view
         owner = _present({"owner": card.owner, "owner_kind": kind, "owner_center": center_id,
                           "owner_center_type": center_type, "depth": depth,
                           "is_root_owner": card.owner == ctx.org.root, "parent_owner": parent})
-        built: list[tuple[dict[str, Any], Callable[[], Location]]] = []
+        built: list[tuple[dict[str, Any], tuple[str | int, ...]]] = []
         for j, line in enumerate(card.kpis):
             kpi = self._kpi(line.kpi, center_type)
             fact = {"id": f"{card.owner}#{j + 1}", **owner, **kpi, "weight": float(line.weight)}
@@ -90,7 +87,7 @@ class LineFacts:
             if of_ancestor is not None:
                 fact["measures_ancestor"] = of_ancestor
             fact.update(self._supports_part(line.supports, parent))
-            built.append((fact, partial(ctx.ws.locate, "scorecards", i, "kpis", j)))
+            built.append((fact, ("scorecards", i, "kpis", j)))
         return built
 
     def _kpi(self, kpi_id: str, center_type: str | None) -> dict[str, Any]:
