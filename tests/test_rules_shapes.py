@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from pmrules.errors import RuleError
 from pmrules.rules import evaluate
-from pmrules.rules.shapes import FieldTypes, Shapes, check_facts
+from pmrules.rules.shapes import FactShapes, check_facts
 from tests.test_rules_engine import FIELDS, KINDS, make_rule, oracle, rule_dicts
 
 # A few values per field, so that many facts share a shape (and some differ only in a field no rule reads).
@@ -57,9 +58,7 @@ def test_every_member_of_a_shape_gets_the_match() -> None:
 
 def test_a_field_no_rule_reads_does_not_split_shapes() -> None:
     facts = [{"id": f"f{i}", "kind": "line", "n1": i % 2, "s1": f"unique-{i}"} for i in range(100)]
-    positions = check_facts(facts)
-    types = FieldTypes(facts, positions, {("line", "n1")})
-    shapes = Shapes(facts, positions["line"], ["n1"], types, "line")
+    shapes = FactShapes(facts, check_facts(facts), {("line", "n1")}, {"line"}).kinds["line"]
     assert [len(m) for m in shapes.members] == [50, 50]
     assert shapes.project([]) == [list(range(100))]
 
@@ -82,3 +81,32 @@ def test_a_mixed_type_field_names_the_first_offending_fact() -> None:
     odd: list[dict[str, Any]] = [{"id": "a", "kind": "line", "n1": 1}, {"id": "b", "kind": "line", "n1": {"x": 1}}]
     with pytest.raises(RuleError, match="cannot evaluate rules on a value of type dict"):
         evaluate(rules, odd)
+
+
+class FreshFacts(Sequence[dict[str, Any]]):
+    """Facts made anew on every access, with new value objects each time (ids of freed values get reused)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return {"id": f"f{i}", "kind": "line", "n1": float(i % 7) * 1.5, "s1": "".join(["v", str(i % 5)]),
+                "l1": [str(i % 2)]}
+
+
+def test_facts_made_anew_on_each_access_are_grouped_by_value() -> None:
+    spec = [{"id": "r", "fact": "line", "when": {"all": [{"n1": {"gte": 3}}, {"s1": {"in": ["v1", "v3"]}},
+                                                          {"l1": {"contains": "1"}}]}}]
+    facts = FreshFacts(2_000)
+    assert evaluate([make_rule(r) for r in spec], facts) == oracle(spec, list(facts))

@@ -41,7 +41,7 @@ import durable_rules_engine as _dre
 
 from pmrules.errors import RuleError
 from pmrules.rules.language import MAX_ALTERNATIVES, AllOf, AnyOf, Rule, alternatives, compiled_regex, iter_leaves
-from pmrules.rules.shapes import FieldTypes, Shapes, category, check_facts, encode
+from pmrules.rules.shapes import FactShapes, category, check_facts, encode
 
 MAX_RULES_PER_RULESET = 200  # 512+ per ruleset hangs the engine
 MAX_CONJUNCTS = 5_000
@@ -309,20 +309,18 @@ def evaluate_positions(rules: Sequence[Rule], facts: Sequence[Mapping[str, objec
         raise RuleError("rule ids passed to evaluate() must be unique")
     kinds = {kind: i for i, kind in enumerate(sorted(set(positions) | {r.fact for r in rules}))}
     wanted = {(rule.fact, name) for rule in rules for name, _, _ in iter_leaves(rule.when)}
-    types = FieldTypes(facts, positions, wanted)
     # Facts that look the same to every rule (same kind, equal values in every field a rule reads) match
     # the same rules: grouped once per kind here, then per chunk by the fields that chunk reads.
-    shapes = {kind: Shapes(facts, positions[kind], sorted(name for k, name in wanted if k == kind), types, kind)
-              for kind in {rule.fact for rule in rules} if kind in positions}
+    shapes = FactShapes(facts, positions, wanted, {rule.fact for rule in rules})
     matches: set[tuple[int, int]] = set()
-    for chunk in _chunks(rules, _Compiler(types.categories)):
+    for chunk in _chunks(rules, _Compiler(shapes.categories)):
         definition = {f"r{i}": chunk.render(unit, kinds) for i, unit in enumerate(chunk.units)}
         definition[CATCH_ALL] = {"all": [{"m": {"$ex": {"k": 1}}}]}
         engine_facts = []
         members: dict[int, list[int]] = {}
-        for kind in sorted({unit.kind for unit in chunk.units} & set(shapes)):
+        for kind in sorted({unit.kind for unit in chunk.units} & set(shapes.kinds)):
             props = [(key, prop) for key, prop in chunk.props.items() if key[1] == kind]
-            for group in shapes[kind].project(sorted({key[2] for key, _ in props})):
+            for group in shapes.kinds[kind].project(sorted({key[2] for key, _ in props})):
                 engine_facts.append(_engine_fact(group[0], facts[group[0]], props, kinds))
                 members[group[0]] = group
         if not engine_facts:

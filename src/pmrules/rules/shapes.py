@@ -76,26 +76,31 @@ def encode(kind: str, value: Any) -> Any:
 def check_facts(facts: Sequence[Mapping[str, object]]) -> dict[str, list[int]]:
     """Refuse what would crash the engine or merge two facts; the positions of each kind's facts, in order."""
     positions: dict[str, list[int]] = {}
-    seen: set[tuple[str, str]] = set()
+    ids: dict[str, list[str]] = {}
     for position, fact in enumerate(facts):
         if type(fact) is not dict and not isinstance(fact, Mapping):
             raise RuleError(f"fact #{position} is a {type(fact).__name__}, not a mapping")
         kind, fact_id = fact.get("kind"), fact.get("id")
-        if type(kind) is not str or type(fact_id) is not str:
-            if not isinstance(kind, str) or not isinstance(fact_id, str):
-                raise RuleError(f"fact #{position} needs a string 'kind' and a string 'id'")
-        key = (kind, fact_id)
-        if key in seen:
-            raise RuleError(f"two {kind} facts have the id {fact_id!r}; ids must be unique per kind")
-        seen.add(key)  # type: ignore[arg-type]
+        if (type(kind) is not str or type(fact_id) is not str) and not (
+                isinstance(kind, str) and isinstance(fact_id, str)):
+            raise RuleError(f"fact #{position} needs a string 'kind' and a string 'id'")
         if kind in positions:
             positions[kind].append(position)  # type: ignore[index]
+            ids[kind].append(fact_id)  # type: ignore[index, arg-type]
         else:
             positions[kind] = [position]  # type: ignore[index]
+            ids[kind] = [fact_id]  # type: ignore[index, list-item]
+    if any(len(set(same)) != len(same) for same in ids.values()):
+        seen: set[tuple[object, object]] = set()
+        for fact in facts:  # name the first repeat, in fact order
+            key = (fact["kind"], fact["id"])
+            if key in seen:
+                raise RuleError(f"two {key[0]} facts have the id {key[1]!r}; ids must be unique per kind")
+            seen.add(key)
     return positions
 
 
-def _field_types_in_order(facts: Sequence[Mapping[str, object]], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def _field_types_in_order(facts: Sequence[Mapping[str, object]], wanted: set[tuple[str, str]]) -> None:
     """Fact by fact, so the first value that breaks "one type per field" is the one named."""
     types: dict[tuple[str, str], str] = {}
     by_kind: dict[str, list[str]] = {}
@@ -113,60 +118,88 @@ def _field_types_in_order(facts: Sequence[Mapping[str, object]], wanted: set[tup
                     f"field {kind}.{name} holds both {known} and {found} values (fact {fact['id']!r})",
                     hint="give every field one type",
                 )
-    return types
 
 
-class FieldTypes:
-    """The category of every field a rule reads, and which fields mix Python types (int and Decimal)."""
+class FactShapes:
+    """Every fact kind's shapes, and the category of every field a rule reads (one type per field)."""
 
     def __init__(self, facts: Sequence[Mapping[str, object]], positions: dict[str, list[int]],
-                 wanted: set[tuple[str, str]]) -> None:
+                 wanted: set[tuple[str, str]], kinds: set[str]) -> None:
         self.categories: dict[tuple[str, str], str] = {}
-        self.mixed: set[tuple[str, str]] = set()
+        self.kinds: dict[str, Shapes] = {}
+        names: dict[str, list[str]] = {kind: [] for kind in sorted(kinds)}
         for kind, name in sorted(wanted):
-            members = positions.get(kind, ())
-            python_types = {type(facts[i].get(name)) for i in members}
-            found: set[str | None] = set()
-            for python_type in python_types:
-                known = _CATEGORY_OF_TYPE.get(python_type, _UNKNOWN)
-                if known is _UNKNOWN:  # lists, tuples, Fractions, subclasses: value by value
-                    try:
-                        found.update(category(facts[i].get(name)) for i in members
-                                     if type(facts[i].get(name)) is python_type)
-                    except RuleError:
-                        found.add("?")
-                elif known is not None:
-                    found.add(known)
-            found.discard(None)
-            if len(found) > 1 or "?" in found:  # name the first offending fact exactly as a fact-by-fact pass would
+            names.setdefault(kind, []).append(name)
+        for kind, fields in names.items():
+            if kind in positions:
+                self.kinds[kind] = self._shapes(facts, positions[kind], kind, fields, wanted)
+
+    def _shapes(self, facts: Sequence[Mapping[str, object]], members: list[int], kind: str, names: list[str],
+                wanted: set[tuple[str, str]]) -> Shapes:
+        # First by the identity of the values: the very same objects encode alike, whatever their type.
+        # Each group's first key stays referenced, so no other object can take its values' ids meanwhile.
+        by_ids: dict[tuple[int, ...], list[int]] = {}
+        first: dict[tuple[int, ...], tuple[Any, ...]] = {}
+        for i in members:
+            key = tuple(map(facts[i].get, names))
+            ids = tuple(map(id, key))
+            group = by_ids.get(ids)
+            if group is None:
+                by_ids[ids] = [i]
+                first[ids] = key
+            else:
+                group.append(i)
+        # Then the types, once per distinct set of objects.
+        found: list[set[str | None]] = [set() for _ in names]
+        python_types: list[set[type]] = [set() for _ in names]
+        try:
+            for key in first.values():
+                for p, value in enumerate(key):
+                    python_types[p].add(type(value))
+                    known = _CATEGORY_OF_TYPE.get(type(value), _UNKNOWN)
+                    found[p].add(category(value) if known is _UNKNOWN else known)
+        except RuleError:
+            _field_types_in_order(facts, wanted)  # raises for the first offending fact
+            raise  # pragma: no cover
+        lists, mixed = [], []
+        for p, name in enumerate(names):
+            found[p].discard(None)
+            if len(found[p]) > 1:
                 _field_types_in_order(facts, wanted)
                 raise RuleError(f"internal: field {kind}.{name} is not of one type")  # pragma: no cover
-            if found:
-                self.categories[(kind, name)] = str(found.pop())
-            if len(python_types - {type(None)}) > 1:
-                self.mixed.add((kind, name))
+            if found[p]:
+                self.categories[(kind, name)] = str(next(iter(found[p])))
+                lists += [p] if self.categories[(kind, name)] == "list" else []
+            if len(python_types[p] - {type(None)}) > 1:
+                mixed.append(p)
+        # Then by content: equal values of one type encode alike (an int and a Decimal are kept apart).
+        shapes = Shapes(names)
+        for ids, group in by_ids.items():
+            key = first[ids]
+            shapes.add(_hashable(key, lists, mixed) if lists or mixed else key, group)
+        return shapes
 
 
 class Shapes:
     """The facts of one kind grouped by the values of the fields rules read (distinct shapes, first-seen order)."""
 
-    def __init__(self, facts: Sequence[Mapping[str, object]], members: list[int], names: list[str],
-                 types: FieldTypes, kind: str) -> None:
+    def __init__(self, names: list[str]) -> None:
         self.names = names
-        lists = [p for p, name in enumerate(names) if types.categories.get((kind, name)) == "list"]
-        mixed = [p for p, name in enumerate(names) if (kind, name) in types.mixed]
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in members:
-            key = tuple(map(facts[i].get, names))
-            if lists or mixed:
-                key = _hashable(key, lists, mixed)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [i]
-            else:
-                group.append(i)
-        self.keys = list(groups)
-        self.members = list(groups.values())
+        self._groups: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(self, key: tuple[Any, ...], members: list[int]) -> None:
+        if key in self._groups:
+            self._groups[key] = sorted(self._groups[key] + members)
+        else:
+            self._groups[key] = members
+
+    @property
+    def keys(self) -> list[tuple[Any, ...]]:
+        return list(self._groups)
+
+    @property
+    def members(self) -> list[list[int]]:
+        return list(self._groups.values())
 
     def project(self, names: list[str]) -> list[list[int]]:
         """Members grouped by the values of a subset of the fields: one group per engine fact, first-seen order."""
@@ -174,7 +207,7 @@ class Shapes:
             return self.members
         where = [self.names.index(name) for name in names]
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for key, members in zip(self.keys, self.members, strict=True):
+        for key, members in self._groups.items():
             sub = tuple(key[p] for p in where)
             if sub in groups:
                 groups[sub].extend(members)
