@@ -188,7 +188,7 @@ def _findings(ws: Workspace, catalog: Catalog, in_force: RulesInForce, rulesets:
     for r, f in sorted(evaluate_positions(active, facts), key=lambda m: (active[m[0]].id, str(facts[m[1]]["id"]))):
         rule, fact = active[r], facts[f]
         findings.append(Finding(rule.id, rule.severity, _subject(fact), render_message(rule.message, fact),
-                                str(where[f"{rule.fact}:{fact['id']}"]), " ".join(rule.rationale.split()),
+                                str(where.at(f)), " ".join(rule.rationale.split()),
                                 rule.title, rule.ruleset))
     findings.sort(key=Finding.sort_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in SEVERITY_ORDER}

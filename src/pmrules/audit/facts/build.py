@@ -51,6 +51,8 @@ class FactContext:
     supported: Counter[str]  # objective id -> scorecard lines that support it
     _inputs_by_category: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     _weight_sums: dict[tuple[tuple[type, float | int], ...], tuple[float, bool]] = field(default_factory=dict)
+    _kpis_parts: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    _plan_parts: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ws: Workspace, catalog: Catalog) -> FactContext:
@@ -78,6 +80,30 @@ class FactContext:
                 cat: sorted(n for n in entry.inputs if cat in expand(self.catalog.input_category(n)))
                 for cat in ("revenue", "cost", "investment")}
         return self._inputs_by_category[kpi]
+
+    def kpis_part(self, kpis: tuple[str, ...]) -> dict[str, Any]:
+        """What a scorecard fact says of its KPIs, once per distinct list of them."""
+        if kpis not in self._kpis_parts:
+            definitions = [self.catalog.kpis[kpi].definition for kpi in kpis]
+            disciplines = sorted({d.discipline for d in definitions if d.discipline})
+            strategy = self.ws.manifest.strategy
+            self._kpis_parts[kpis] = {
+                "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
+                "financial_lines": sum(d.perspective == "financial" for d in definitions),
+                "kpis": list(kpis), "disciplines": disciplines,
+                "has_discipline_kpi": None if strategy is None else strategy.discipline in disciplines}
+        return self._kpis_parts[kpis]
+
+    def plan_part(self, plan_id: str) -> dict[str, bool]:
+        """What an employee fact says of its plan, once per plan."""
+        if plan_id not in self._plan_parts:
+            plan = self.org.plans[plan_id]
+            w = component_weights(plan)
+            names = component_names(plan)
+            self._plan_parts[plan_id] = {
+                "plan_needs_individual": "individual" in names, "plan_needs_unit": "unit" in names,
+                "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0))}
+        return self._plan_parts[plan_id]
 
     def weight_sum(self, weights: list[float | int]) -> tuple[float, bool]:
         """(the exact sum as a float, whether it is 1 within the tolerance), once per distinct list of weights."""
@@ -117,17 +143,10 @@ def _owner_view(ctx: FactContext, owner_id: str) -> OwnerView:
 def scorecard_fact(ctx: FactContext, i: int, card: Scorecard, view: OwnerView | None = None) -> Built:
     kind, _, _, center_type, depth = view or _owner_view(ctx, card.owner)
     weight_sum, to_one = ctx.weight_sum([line.weight for line in card.kpis])
-    definitions = [ctx.catalog.kpis[line.kpi].definition for line in card.kpis]
-    disciplines = sorted({d.discipline for d in definitions if d.discipline})
     return {
         "id": card.owner, "owner": card.owner, "owner_kind": kind, "owner_center_type": center_type,
         "depth": depth, "is_root": card.owner == ctx.org.root, "lines": len(card.kpis),
-        "weight_sum": weight_sum, "weights_sum_to_one": to_one,
-        "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
-        "financial_lines": sum(d.perspective == "financial" for d in definitions),
-        "kpis": [line.kpi for line in card.kpis], "disciplines": disciplines,
-        "has_discipline_kpi": None if ctx.ws.manifest.strategy is None else
-        ctx.ws.manifest.strategy.discipline in disciplines,
+        "weight_sum": weight_sum, "weights_sum_to_one": to_one, **ctx.kpis_part(tuple(line.kpi for line in card.kpis)),
     }, ("scorecards", i)
 
 
@@ -185,15 +204,11 @@ def gate_fact(ctx: FactContext, i: int, p: Plan, k: int, g: Gate) -> Built:
 
 
 def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
-    plan = ctx.org.plans[group["plan"]]
-    w = component_weights(plan)
-    names = component_names(plan)
     center = group["center"]
     return {
         **{k: v for k, v in group.items() if k != "first"},
         "center_type": ctx.org.centers[center].type, "center_has_scorecard": center in ctx.org.scorecards,
-        "plan_needs_individual": "individual" in names, "plan_needs_unit": "unit" in names,
-        "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
+        **ctx.plan_part(group["plan"]),
     }, partial(ctx.ws.employees.location, group["first"])
 
 
@@ -237,28 +252,36 @@ def _all_facts(ctx: FactContext, wanted: Callable[[str], bool]) -> list[tuple[st
 
 
 class Places(Mapping[str, Location]):
-    """Where each fact came from, keyed `kind:id`; a place is worked out when a finding asks for it."""
+    """Where each fact came from, by the fact's position or keyed `kind:id`; worked out when a finding asks."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, facts: list[dict[str, Any]], at: list[Where]) -> None:
         self._ws = ws
-        self._at: dict[str, Where] = {}
+        self._facts = facts
+        self._at = at
+        self._index: dict[str, int] | None = None
 
-    def __getitem__(self, key: str) -> Location:
-        at = self._at[key]
+    def at(self, position: int) -> Location:
+        """Where the fact at this position of the facts came from."""
+        at = self._at[position]
         if isinstance(at, Location):
             return at
         found = self._ws.locate(*at) if isinstance(at, tuple) else at()
-        self._at[key] = found
+        self._at[position] = found
         return found
 
-    def __setitem__(self, key: str, at: Where) -> None:
-        self._at[key] = at
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {f"{fact['kind']}:{fact['id']}": i for i, fact in enumerate(self._facts)}
+        return self._index
+
+    def __getitem__(self, key: str) -> Location:
+        return self.at(self._positions()[key])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._at)
+        return iter(self._positions())
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self._facts)
 
 
 def build_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str] | None = None) -> tuple[list[dict[str, Any]], Places]:
@@ -269,12 +292,12 @@ def build_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str] | None =
     of those kinds are built (an audit builds what its rules read; discretion facts always).
     """
     facts: list[dict[str, Any]] = []
-    where = Places(ws)
+    at: list[Where] = []
     wanted = (lambda kind: True) if kinds is None else kinds.__contains__
     for kind, (fact, location) in _all_facts(FactContext.of(ws, catalog), wanted):
         if None in fact.values():
             fact = {k: v for k, v in fact.items() if v is not None}
         fact["kind"] = kind
         facts.append(fact)
-        where[f"{kind}:{fact['id']}"] = location
-    return facts, where
+        at.append(location)
+    return facts, Places(ws, facts, at)

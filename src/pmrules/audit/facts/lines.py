@@ -55,40 +55,52 @@ def curve_view(line: ScorecardLine, direction: str) -> dict[str, Any]:
 
 
 class LineFacts:
-    """Builds line facts, each part once per distinct input (owner, KPI and centre type, targets, supports)."""
+    """Builds line facts; everything but the owner and the id is worked out once per distinct line."""
 
     def __init__(self, ctx: FactContext) -> None:
         self.ctx = ctx
         self._kpis: dict[tuple[str, str | None], dict[str, Any]] = {}
-        self._curves: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self._supports: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+        self._lines: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._parent_kpis: dict[str | None, frozenset[str]] = {}
         self._objectives = {o.id for o in ctx.ws.manifest.strategy.objectives} if ctx.ws.manifest.strategy else set()
 
     def of_card(self, i: int, card: Scorecard, view: OwnerView) -> list[tuple[dict[str, Any], tuple[str | int, ...]]]:
         """The facts of one scorecard's lines, each with its path in pmrules.yaml (located when a finding needs it)."""
-        ctx = self.ctx
         kind, center_id, parent, center_type, depth = view
         owner = _present({"owner": card.owner, "owner_kind": kind, "owner_center": center_id,
                           "owner_center_type": center_type, "depth": depth,
-                          "is_root_owner": card.owner == ctx.org.root, "parent_owner": parent})
+                          "is_root_owner": card.owner == self.ctx.org.root, "parent_owner": parent})
+        parent_kpis = self._parent_kpis.get(parent)
+        if parent_kpis is None:
+            parent_card = self.ctx.org.scorecards.get(parent) if parent is not None else None
+            parent_kpis = self._parent_kpis[parent] = frozenset(
+                line.kpi for line in parent_card.kpis) if parent_card is not None else frozenset()
         built: list[tuple[dict[str, Any], tuple[str | int, ...]]] = []
         for j, line in enumerate(card.kpis):
-            kpi = self._kpi(line.kpi, center_type)
-            fact = {"id": f"{card.owner}#{j + 1}", **owner, **kpi, "weight": float(line.weight)}
-            for name in ("threshold", "target", "maximum"):
-                value = getattr(line, name)
-                if value is not None:
-                    fact[name] = value
-            fact.update(self._curve(line, kpi["direction"]))
-            measures, of_ancestor = self._shared(card.owner, line)
-            if measures is not None:
-                fact["measures"] = measures
-            fact["is_shared_measure"] = measures is not None
-            if of_ancestor is not None:
-                fact["measures_ancestor"] = of_ancestor
-            fact.update(self._supports_part(line.supports, parent))
-            built.append((fact, ("scorecards", i, "kpis", j)))
+            if line.curve is None and line.of is None and line.of_level is None:
+                # equal values of one type give one part (the type too: 1 and 1.0 alike, but say so, not assume)
+                w, t, g, m, s = line.weight, line.threshold, line.target, line.maximum, line.supports
+                key = (line.kpi, center_type, type(w), w, type(t), t, type(g), g, type(m), m, s,
+                       s is not None and s in parent_kpis)
+                part = self._lines.get(key)
+                if part is None:
+                    part = self._lines[key] = self._line(card.owner, line, center_type, parent_kpis)
+            else:  # an own curve or a shared measure: this line's own
+                part = self._line(card.owner, line, center_type, parent_kpis)
+            built.append(({"id": f"{card.owner}#{j + 1}", **owner, **part}, ("scorecards", i, "kpis", j)))
         return built
+
+    def _line(self, owner: str, line: ScorecardLine, center_type: str | None, parent_kpis: frozenset[str]) -> dict[str, Any]:
+        """Every field of a line fact but the id and the owner's, without None."""
+        kpi = self._kpi(line.kpi, center_type)
+        measures, of_ancestor = self._shared(owner, line)
+        kind, resolved = self._resolve(line.supports, parent_kpis)
+        return _present({
+            **kpi, "weight": float(line.weight), "threshold": line.threshold, "target": line.target,
+            "maximum": line.maximum, **curve_view(line, kpi["direction"]),
+            "measures": measures, "is_shared_measure": measures is not None, "measures_ancestor": of_ancestor,
+            "supports": line.supports, "has_supports": line.supports is not None, "supports_kind": kind,
+            "supports_resolved": resolved})
 
     def _kpi(self, kpi_id: str, center_type: str | None) -> dict[str, Any]:
         key = (kpi_id, center_type)
@@ -107,15 +119,6 @@ class LineFacts:
                 "direction": kpi.direction, "discipline": kpi.discipline})
         return self._kpis[key]
 
-    def _curve(self, line: ScorecardLine, direction: str) -> dict[str, Any]:
-        if line.curve is not None:  # a line's own curve is its own
-            return _present(curve_view(line, direction))
-        # equal marks of one type give one view (type too: 1 and 1.0 alike, but say so rather than assume)
-        key = (direction, *((type(v), v) for v in (line.threshold, line.target, line.maximum)))
-        if key not in self._curves:
-            self._curves[key] = _present(curve_view(line, direction))
-        return self._curves[key]
-
     def _shared(self, owner: str, line: ScorecardLine) -> tuple[str | None, bool | None]:
         """(the centre a shared-measure line measures, whether it is an ancestor of the owner); (None, None) if own."""
         if line.of is None and line.of_level is None:
@@ -128,20 +131,11 @@ class LineFacts:
         above = [] if home is None else org.ancestors(home)
         return measured, measured in (above if home == owner else [home, *above])
 
-    def _supports_part(self, supports: str | None, parent: str | None) -> dict[str, Any]:
-        key = (supports, parent)
-        if key not in self._supports:
-            kind, resolved = self._resolve(supports, parent)
-            self._supports[key] = _present({"supports": supports, "has_supports": supports is not None,
-                                            "supports_kind": kind, "supports_resolved": resolved})
-        return self._supports[key]
-
-    def _resolve(self, supports: str | None, parent: str | None) -> tuple[str, bool]:
+    def _resolve(self, supports: str | None, parent_kpis: frozenset[str]) -> tuple[str, bool]:
         """(kpi | strategy | none, whether it names a KPI on the parent's scorecard or a known objective)."""
         if supports is None:
             return "none", False
         target = strategy_target(supports)
         if target is not None:
             return "strategy", target in self._objectives
-        parent_card = self.ctx.org.scorecards.get(parent) if parent is not None else None
-        return "kpi", parent_card is not None and supports in {line.kpi for line in parent_card.kpis}
+        return "kpi", supports in parent_kpis
