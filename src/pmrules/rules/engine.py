@@ -237,18 +237,21 @@ def _chunks(rules: Sequence[Rule], compiler: _Compiler) -> list[_Chunk]:
 
 
 def _engine_fact(index: int, fact: Mapping[str, object], props: list[tuple[tuple[str, ...], str]],
-                 kinds: dict[str, int]) -> dict[str, Any]:
+                 kinds: dict[str, int], categories: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """The engine's copy of a fact: the properties of a chunk, encoded; each field's category is known already."""
     out: dict[str, Any] = {"id": f"f{index}", "k": kinds[fact["kind"]]}  # type: ignore[index]
     for key, prop in props:
         value = fact.get(key[2])
-        found = category(value)
+        if value is None:
+            continue
+        found = categories[(key[1], key[2])]
         if key[0] == "x":
             if found == "str" and compiled_regex(key[3]).search(str(value)):
                 out[prop] = 1
         elif key[0] == "n":
             if found == "list":
                 out[prop] = len(value)  # type: ignore[arg-type]
-        elif found is not None:
+        else:
             out[prop] = encode(found, value)
     return out
 
@@ -321,7 +324,7 @@ def evaluate_positions(rules: Sequence[Rule], facts: Sequence[Mapping[str, objec
         for kind in sorted({unit.kind for unit in chunk.units} & set(shapes.kinds)):
             props = [(key, prop) for key, prop in chunk.props.items() if key[1] == kind]
             for group in shapes.kinds[kind].project(sorted({key[2] for key, _ in props})):
-                engine_facts.append(_engine_fact(group[0], facts[group[0]], props, kinds))
+                engine_facts.append(_engine_fact(group[0], facts[group[0]], props, kinds, shapes.categories))
                 members[group[0]] = group
         if not engine_facts:
             continue

@@ -16,6 +16,7 @@ import struct
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from numbers import Rational
+from operator import itemgetter
 from typing import Any
 
 from pmrules.errors import RuleError
@@ -149,15 +150,21 @@ class FactShapes:
                 first[ids] = key
             else:
                 group.append(i)
-        # Then the types, once per distinct set of objects.
+        # Then the types, once per distinct tuple of types (a value of an unusual type, once per object).
         found: list[set[str | None]] = [set() for _ in names]
         python_types: list[set[type]] = [set() for _ in names]
+        by_types: dict[tuple[type, ...], list[tuple[Any, ...]]] = {}
+        for key in first.values():
+            by_types.setdefault(tuple(map(type, key)), []).append(key)
         try:
-            for key in first.values():
-                for p, value in enumerate(key):
-                    python_types[p].add(type(value))
-                    known = _CATEGORY_OF_TYPE.get(type(value), _UNKNOWN)
-                    found[p].add(category(value) if known is _UNKNOWN else known)
+            for types, same in by_types.items():
+                for p, python_type in enumerate(types):
+                    python_types[p].add(python_type)
+                    known = _CATEGORY_OF_TYPE.get(python_type, _UNKNOWN)
+                    if known is _UNKNOWN:
+                        found[p].update(category(value) for value in {id(key[p]): key[p] for key in same}.values())
+                    else:
+                        found[p].add(known)
         except RuleError:
             _field_types_in_order(facts, wanted)  # raises for the first offending fact
             raise  # pragma: no cover
@@ -174,9 +181,10 @@ class FactShapes:
                 mixed.append(p)
         # Then by content: equal values of one type encode alike (an int and a Decimal are kept apart).
         shapes = Shapes(names)
+        tuples: dict[int, tuple[str, ...]] = {}  # each list once (the lists stay referenced by the facts)
         for ids, group in by_ids.items():
             key = first[ids]
-            shapes.add(_hashable(key, lists, mixed) if lists or mixed else key, group)
+            shapes.add(_hashable(key, lists, mixed, tuples) if lists or mixed else key, group)
         return shapes
 
 
@@ -206,9 +214,10 @@ class Shapes:
         if names == self.names:
             return self.members
         where = [self.names.index(name) for name in names]
+        pick = itemgetter(*where) if len(where) > 1 else (lambda key: tuple(key[p] for p in where))
         groups: dict[tuple[Any, ...], list[int]] = {}
         for key, members in self._groups.items():
-            sub = tuple(key[p] for p in where)
+            sub = pick(key)
             if sub in groups:
                 groups[sub].extend(members)
             else:
@@ -216,11 +225,12 @@ class Shapes:
         return [sorted(group) for group in groups.values()]
 
 
-def _hashable(key: tuple[Any, ...], lists: list[int], mixed: list[int]) -> tuple[Any, ...]:
+def _hashable(key: tuple[Any, ...], lists: list[int], mixed: list[int], tuples: dict[int, tuple[str, ...]]) -> tuple[Any, ...]:
     values = list(key)
     for p in lists:
-        if values[p] is not None:
-            values[p] = tuple(values[p])
+        value = values[p]
+        if value is not None:
+            values[p] = tuples.get(id(value)) or tuples.setdefault(id(value), tuple(value))
     for p in mixed:
         values[p] = (type(key[p]), values[p])
     return tuple(values)
