@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from pmrules.audit.facts import FACT_SCHEMA, build_facts
+from pmrules.audit.facts.build import count_facts
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
 from pmrules.io.inputs import workspace_file
@@ -52,9 +54,15 @@ class AuditResult:
     findings: list[Finding]
     rules: RulesInForce
     rulesets: list[RuleSet]
-    facts: int
+    built: int  # facts built and evaluated: those of the kinds some rule in force reads
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    count_all: Callable[[], int] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def facts(self) -> int:
+        """Every fact the workspace has, read by a rule or not: the figure the summary line has always given."""
+        return self.count_all() if self.count_all is not None else self.built
 
     @property
     def errors(self) -> list[Finding]:
@@ -192,4 +200,6 @@ def _findings(ws: Workspace, catalog: Catalog, in_force: RulesInForce, rulesets:
                                 rule.title, rule.ruleset))
     findings.sort(key=Finding.sort_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in SEVERITY_ORDER}
-    return AuditResult(findings, in_force, rulesets, len(facts), time.perf_counter() - started, counts)
+    skipped = set(FACT_SCHEMA) - {rule.fact for rule in active}
+    return AuditResult(findings, in_force, rulesets, len(facts), time.perf_counter() - started, counts,
+                       lambda: len(facts) + count_facts(ws, catalog, skipped))

@@ -212,7 +212,7 @@ def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
     }, partial(ctx.ws.employees.location, group["first"])
 
 
-def _all_facts(ctx: FactContext, wanted: Callable[[str], bool]) -> list[tuple[str, Built]]:
+def _all_facts(ctx: FactContext, wanted: Callable[[str], bool], discretion: bool = True) -> list[tuple[str, Built]]:
     """Every fact of the kinds wanted, in manifest order (a scorecard before its lines, a plan before its gates)."""
     m = ctx.ws.manifest
     built: list[tuple[str, Built]] = [("strategy", strategy_fact(ctx))] if wanted("strategy") else []
@@ -246,9 +246,14 @@ def _all_facts(ctx: FactContext, wanted: Callable[[str], bool]) -> list[tuple[st
         built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
     if wanted("fx_rate"):
         built += [("fx_rate", fact) for fact in fx_rate_facts(ctx.ws)]
-    # always: discretion facts pay the workspace, and an error there must not depend on which rules are on
-    built += discretion_facts(ctx.ws, ctx.catalog)
+    if discretion:  # always: they pay the workspace, and an error there must not depend on which rules are on
+        built += discretion_facts(ctx.ws, ctx.catalog)
     return built
+
+
+def count_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str]) -> int:
+    """How many facts of these kinds the workspace has (discretion facts aside: an audit always builds those)."""
+    return len(_all_facts(FactContext.of(ws, catalog), kinds.__contains__, discretion=False)) if kinds else 0
 
 
 class Places(Mapping[str, Location]):
