@@ -200,6 +200,6 @@ def _findings(ws: Workspace, catalog: Catalog, in_force: RulesInForce, rulesets:
                                 rule.title, rule.ruleset))
     findings.sort(key=Finding.sort_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in SEVERITY_ORDER}
-    skipped = set(FACT_SCHEMA) - {rule.fact for rule in active}
-    return AuditResult(findings, in_force, rulesets, len(facts), time.perf_counter() - started, counts,
-                       lambda: len(facts) + count_facts(ws, catalog, skipped))
+    built, skipped = len(facts), set(FACT_SCHEMA) - {rule.fact for rule in active}
+    return AuditResult(findings, in_force, rulesets, built, time.perf_counter() - started, counts,
+                       lambda: built + count_facts(ws, catalog, skipped))  # holds no fact
