@@ -24,25 +24,24 @@ wrapper makes each one impossible rather than unlikely:
   and holds <= 200 engine rules (512+ rules per ruleset hangs the engine);
 - field names are replaced by short generated names (no clash with `id`/`sid`, no dotted paths)
   and checked for FNV-1a hash collisions, which the engine would treat as one property;
-- never a non-dict fact and never an empty batch.
+- never a non-dict fact and never an empty batch;
+- facts that hold equal values in every field a rule reads are one engine fact (rules/shapes.py):
+  its matches fan out to every member, so 60,000 alike scorecard lines cost a few hundred.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import struct
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from numbers import Rational
 from typing import Any
 
 import durable_rules_engine as _dre
 
 from pmrules.errors import RuleError
 from pmrules.rules.language import MAX_ALTERNATIVES, AllOf, AnyOf, Rule, alternatives, compiled_regex, iter_leaves
+from pmrules.rules.shapes import FactShapes, category, check_facts, encode
 
 MAX_RULES_PER_RULESET = 200  # 512+ per ruleset hangs the engine
 MAX_CONJUNCTS = 5_000
@@ -51,7 +50,6 @@ MAX_NESTED = 12  # the engine refuses an $and holding 15+ nested $or (error 113)
 # own limit (language.MAX_ALTERNATIVES) is lower, so every rule fits in one ruleset.
 MAX_FIRINGS_PER_RULESET = 62
 MAX_PROPERTIES = 28  # engine limit is 32 per fact, including id and k
-MAX_STRING_CHARS = 8_000  # hex doubles it; the engine keeps value lengths in 16 bits
 BATCH = 1_000
 CATCH_ALL = "all"
 
@@ -62,55 +60,6 @@ class Match:
 
     rule_id: str
     fact_id: str
-
-
-_UNKNOWN: Any = object()
-
-
-def _ordered_int(value: float) -> int:
-    """An int64 that orders and compares like the float64 (-0.0 == 0.0)."""
-    bits = struct.unpack("<q", struct.pack("<d", value))[0]
-    return bits if bits >= 0 else -(bits & 0x7FFF_FFFF_FFFF_FFFF)
-
-
-# The exact types facts hold almost always, looked up before the isinstance chain (hundreds of thousands of calls).
-_CATEGORY_OF_TYPE: dict[type, str | None] = {type(None): None, bool: "bool", int: "number", float: "number",
-                                             Decimal: "number", str: "str"}
-
-
-def _category(value: object) -> str | None:
-    known = _CATEGORY_OF_TYPE.get(type(value), _UNKNOWN)
-    if known is not _UNKNOWN:
-        return known
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float | Decimal | Rational):
-        return "number"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        return "list"
-    raise RuleError(f"cannot evaluate rules on a value of type {type(value).__name__}: {value!r}")
-
-
-def _encode(category: str, value: Any) -> Any:
-    if category == "bool":
-        return int(value)
-    if category == "number":
-        try:
-            number = float(value)
-        except OverflowError as exc:
-            raise RuleError(f"number too large for the rule engine: {value}") from exc
-        if math.isnan(number):
-            raise RuleError("NaN cannot be compared by rules")
-        return _ordered_int(number)
-    if category == "str":
-        if len(value) > MAX_STRING_CHARS:
-            raise RuleError(f"text of {len(value):,} characters is too long for the rule engine")
-        return value.encode("utf-8").hex()
-    return sorted({_encode("str", item) for item in value})
 
 
 def _fnv1a(name: str) -> int:
@@ -215,13 +164,13 @@ class _Compiler:
         return result
 
     def _value(self, rule: Rule, name: str, expected: str, value: Any) -> Any:
-        got = _category(value)
+        got = category(value)
         if expected == "list":
             got = "list" if got == "str" else got
         actual = self.types.get((rule.fact, name))
         if got is None or (actual is not None and actual != got):
             raise RuleError(f"compares {rule.fact}.{name} ({actual}) with {value!r}")
-        return _encode("str", value) if expected == "list" else _encode(got, value)
+        return encode("str", value) if expected == "list" else encode(got, value)
 
     def leaf(self, rule: Rule, name: str, op: str, value: Any) -> list[Conjunct]:
         if op == "matches":
@@ -287,53 +236,23 @@ def _chunks(rules: Sequence[Rule], compiler: _Compiler) -> list[_Chunk]:
     return chunks
 
 
-def _field_types(facts: Sequence[Mapping[str, object]], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    types: dict[tuple[str, str], str] = {}
-    by_kind: dict[str, list[str]] = {}
-    for kind, name in sorted(wanted):
-        by_kind.setdefault(kind, []).append(name)
-    for fact in facts:
-        kind = str(fact["kind"])
-        for name in by_kind.get(kind, ()):
-            category = _category(fact.get(name))
-            if category is None:
-                continue
-            known = types.setdefault((kind, name), category)
-            if known != category:
-                raise RuleError(
-                    f"field {kind}.{name} holds both {known} and {category} values (fact {fact['id']!r})",
-                    hint="give every field one type",
-                )
-    return types
-
-
-def _check_facts(facts: Sequence[Mapping[str, object]]) -> None:
-    seen: set[tuple[str, str]] = set()
-    for position, fact in enumerate(facts):
-        if not isinstance(fact, Mapping):
-            raise RuleError(f"fact #{position} is a {type(fact).__name__}, not a mapping")
-        if not isinstance(fact.get("kind"), str) or not isinstance(fact.get("id"), str):
-            raise RuleError(f"fact #{position} needs a string 'kind' and a string 'id'")
-        key = (fact["kind"], fact["id"])
-        if key in seen:
-            raise RuleError(f"two {fact['kind']} facts have the id {fact['id']!r}; ids must be unique per kind")
-        seen.add(key)  # type: ignore[arg-type]
-
-
 def _engine_fact(index: int, fact: Mapping[str, object], props: list[tuple[tuple[str, ...], str]],
-                 kinds: dict[str, int]) -> dict[str, Any]:
+                 kinds: dict[str, int], categories: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """The engine's copy of a fact: the properties of a chunk, encoded; each field's category is known already."""
     out: dict[str, Any] = {"id": f"f{index}", "k": kinds[fact["kind"]]}  # type: ignore[index]
     for key, prop in props:
         value = fact.get(key[2])
-        category = _category(value)
+        if value is None:
+            continue
+        found = categories[(key[1], key[2])]
         if key[0] == "x":
-            if category == "str" and compiled_regex(key[3]).search(str(value)):
+            if found == "str" and compiled_regex(key[3]).search(str(value)):
                 out[prop] = 1
         elif key[0] == "n":
-            if category == "list":
+            if found == "list":
                 out[prop] = len(value)  # type: ignore[arg-type]
-        elif category is not None:
-            out[prop] = _encode(category, value)
+        else:
+            out[prop] = encode(found, value)
     return out
 
 
@@ -381,38 +300,35 @@ def _run_chunk(engine_facts: list[dict[str, Any]], definition: dict[str, Any]) -
 
 def evaluate(rules: Sequence[Rule], facts: Sequence[Mapping[str, object]]) -> list[Match]:
     """Every (rule, fact) pair whose condition holds, sorted by rule id then fact id."""
+    return sorted({Match(rules[r].id, str(facts[f]["id"])) for r, f in evaluate_positions(rules, facts)})
+
+
+def evaluate_positions(rules: Sequence[Rule], facts: Sequence[Mapping[str, object]]) -> set[tuple[int, int]]:
+    """Every (rule position, fact position) pair whose condition holds."""
     if not rules or not facts:
-        return []
-    _check_facts(facts)
+        return set()
+    positions = check_facts(facts)
     if len({rule.id for rule in rules}) != len(rules):
         raise RuleError("rule ids passed to evaluate() must be unique")
-    kinds = {kind: i for i, kind in enumerate(sorted({str(f["kind"]) for f in facts} | {r.fact for r in rules}))}
+    kinds = {kind: i for i, kind in enumerate(sorted(set(positions) | {r.fact for r in rules}))}
     wanted = {(rule.fact, name) for rule in rules for name, _, _ in iter_leaves(rule.when)}
-    types = _field_types(facts, wanted)
-    matches: set[Match] = set()
-    for chunk in _chunks(rules, _Compiler(types)):
+    # Facts that look the same to every rule (same kind, equal values in every field a rule reads) match
+    # the same rules: grouped once per kind here, then per chunk by the fields that chunk reads.
+    shapes = FactShapes(facts, positions, wanted, {rule.fact for rule in rules})
+    matches: set[tuple[int, int]] = set()
+    for chunk in _chunks(rules, _Compiler(shapes.categories)):
         definition = {f"r{i}": chunk.render(unit, kinds) for i, unit in enumerate(chunk.units)}
         definition[CATCH_ALL] = {"all": [{"m": {"$ex": {"k": 1}}}]}
-        chunk_kinds = {unit.kind for unit in chunk.units}
-        props = {kind: [(key, prop) for key, prop in chunk.props.items() if key[1] == kind] for kind in chunk_kinds}
-        # Facts that look the same to every rule of the chunk (same kind, same encoded fields) match the
-        # same rules: the engine sees each such shape once, and its matches fan out to every fact of it.
-        shapes: dict[str, list[int]] = {}
         engine_facts = []
-        for i, f in enumerate(facts):
-            if f["kind"] not in chunk_kinds:
-                continue
-            engine_fact = _engine_fact(i, f, props[f["kind"]], kinds)  # type: ignore[index]
-            shape = json.dumps([(k, v) for k, v in engine_fact.items() if k != "id"])
-            if shape not in shapes:
-                shapes[shape] = []
-                engine_facts.append(engine_fact)
-            shapes[shape].append(i)
+        members: dict[int, list[int]] = {}
+        for kind in sorted({unit.kind for unit in chunk.units} & set(shapes.kinds)):
+            props = [(key, prop) for key, prop in chunk.props.items() if key[1] == kind]
+            for group in shapes.kinds[kind].project(sorted({key[2] for key, _ in props})):
+                engine_facts.append(_engine_fact(group[0], facts[group[0]], props, kinds, shapes.categories))
+                members[group[0]] = group
         if not engine_facts:
             continue
-        members = {ids[0]: ids for ids in shapes.values()}
         for rule_name, fact_ref in _run_chunk(engine_facts, definition):
-            rule = rules[chunk.units[int(rule_name[1:])].rule]
-            for i in members[int(fact_ref[1:])]:
-                matches.add(Match(rule.id, str(facts[i]["id"])))
-    return sorted(matches)
+            rule = chunk.units[int(rule_name[1:])].rule
+            matches.update((rule, i) for i in members[int(fact_ref[1:])])
+    return matches

@@ -7,42 +7,36 @@ Every derived value is computed here, so rules only compare. A builder returns t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pmrules.audit.facts.discretion import discretion_facts
 from pmrules.audit.facts.fx import fx_rate_facts
 from pmrules.audit.facts.groups import distinct_counts, employee_groups, value_counts
+from pmrules.audit.facts.lines import LineFacts, OwnerView, strategy_target
 from pmrules.audit.facts.lookalike import lookalike_facts
 from pmrules.audit.facts.manual import adjustment_facts, override_facts
 from pmrules.audit.facts.reconciliation import reconciliation_facts
 from pmrules.catalog import Catalog
-from pmrules.catalog.controllability import expand, uncontrolled
+from pmrules.catalog.controllability import expand
 from pmrules.errors import Location
-from pmrules.models import Center, Gate, Objective, Plan, Scorecard, ScorecardLine
+from pmrules.models import Center, Gate, Objective, Plan, Scorecard
 from pmrules.models.plan_options import component_names, component_weights
 from pmrules.rational import Fraction
 from pmrules.workspace import Organisation, Workspace
-from pmrules.workspace.levels import RESERVED, home_center, measured_owner
+from pmrules.workspace.levels import RESERVED
 from pmrules.workspace.segments import has_segments
 
-STRATEGY_PREFIX = "strategy:"
 WEIGHT_TOLERANCE = Fraction(1, 10**9)
-Built = tuple[dict[str, Any], Location]
+# Where a fact came from: a Location, a path in pmrules.yaml (located only when a finding needs it), or a callable.
+Where = Location | tuple[str | int, ...] | Callable[[], Location]
+Built = tuple[dict[str, Any], Where]
 
 
 def _exact(value: float | int) -> Fraction:
     return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
-
-
-def _ordered(direction: str, a: float, b: float, c: float) -> bool:
-    """Equal neighbours are a cliff (threshold = target) or no upside, not disorder."""
-    return a <= b <= c if direction == "higher" else a >= b >= c
-
-
-def _strategy_target(supports: str | None) -> str | None:
-    """The objective id a `supports: strategy:<id>` names, else None."""
-    return supports[len(STRATEGY_PREFIX):] if supports and supports.startswith(STRATEGY_PREFIX) else None
 
 
 @dataclass
@@ -56,12 +50,15 @@ class FactContext:
     per_plan: Counter[str]
     supported: Counter[str]  # objective id -> scorecard lines that support it
     _inputs_by_category: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _weight_sums: dict[tuple[tuple[type, float | int], ...], tuple[float, bool]] = field(default_factory=dict)
+    _kpis_parts: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    _plan_parts: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ws: Workspace, catalog: Catalog) -> FactContext:
         objectives = {o.id for o in _objectives(ws)}
         supported = Counter(target for card in ws.manifest.scorecards for line in card.kpis
-                            if (target := _strategy_target(line.supports)) in objectives)
+                            if (target := strategy_target(line.supports)) in objectives)
         table = ws.employees
         if has_segments(table):  # a person counted once per centre and plan, however many segments there
             return cls(ws, catalog, ws.organisation, distinct_counts(table, table.centers),
@@ -84,6 +81,38 @@ class FactContext:
                 for cat in ("revenue", "cost", "investment")}
         return self._inputs_by_category[kpi]
 
+    def kpis_part(self, kpis: tuple[str, ...]) -> dict[str, Any]:
+        """What a scorecard fact says of its KPIs, once per distinct list of them."""
+        if kpis not in self._kpis_parts:
+            definitions = [self.catalog.kpis[kpi].definition for kpi in kpis]
+            disciplines = sorted({d.discipline for d in definitions if d.discipline})
+            strategy = self.ws.manifest.strategy
+            self._kpis_parts[kpis] = {
+                "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
+                "financial_lines": sum(d.perspective == "financial" for d in definitions),
+                "kpis": list(kpis), "disciplines": disciplines,
+                "has_discipline_kpi": None if strategy is None else strategy.discipline in disciplines}
+        return self._kpis_parts[kpis]
+
+    def plan_part(self, plan_id: str) -> dict[str, bool]:
+        """What an employee fact says of its plan, once per plan."""
+        if plan_id not in self._plan_parts:
+            plan = self.org.plans[plan_id]
+            w = component_weights(plan)
+            names = component_names(plan)
+            self._plan_parts[plan_id] = {
+                "plan_needs_individual": "individual" in names, "plan_needs_unit": "unit" in names,
+                "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0))}
+        return self._plan_parts[plan_id]
+
+    def weight_sum(self, weights: list[float | int]) -> tuple[float, bool]:
+        """(the exact sum as a float, whether it is 1 within the tolerance), once per distinct list of weights."""
+        key = tuple((type(w), w) for w in weights)  # equal weights of one type have one exact value
+        if key not in self._weight_sums:
+            total = sum(_exact(w) for w in weights)
+            self._weight_sums[key] = (float(total), abs(total - 1) <= WEIGHT_TOLERANCE)
+        return self._weight_sums[key]
+
 
 def _objectives(ws: Workspace) -> list[Objective]:
     return ws.manifest.strategy.objectives if ws.manifest.strategy else []
@@ -100,10 +129,10 @@ def strategy_fact(ctx: FactContext) -> Built:
 def center_fact(ctx: FactContext, i: int, c: Center) -> Built:
     return {"id": c.id, "name": c.name, "center_type": c.type, "parent": c.parent, "depth": ctx.org.depth[c.id],
             "is_root": c.parent is None, "has_scorecard": c.id in ctx.org.scorecards, "manager": c.manager,
-            "employees": ctx.per_center[c.id], "children": len(ctx.org.children[c.id])}, ctx.ws.locate("centers", i)
+            "employees": ctx.per_center[c.id], "children": len(ctx.org.children[c.id])}, ("centers", i)
 
 
-def _owner_view(ctx: FactContext, owner_id: str) -> tuple[str, str, str | None, str | None, int]:
+def _owner_view(ctx: FactContext, owner_id: str) -> OwnerView:
     """(kind, centre, parent, centre type, depth) of a scorecard owner; an employee sits below its centre."""
     kind, center_id, parent = ctx.owner(owner_id)
     center = ctx.org.centers.get(center_id)
@@ -111,88 +140,14 @@ def _owner_view(ctx: FactContext, owner_id: str) -> tuple[str, str, str | None, 
     return kind, center_id, parent, center.type if center else None, depth
 
 
-def scorecard_fact(ctx: FactContext, i: int, card: Scorecard) -> Built:
-    kind, _, _, center_type, depth = _owner_view(ctx, card.owner)
-    weights = [_exact(line.weight) for line in card.kpis]
-    definitions = [ctx.catalog.kpis[line.kpi].definition for line in card.kpis]
-    disciplines = sorted({d.discipline for d in definitions if d.discipline})
+def scorecard_fact(ctx: FactContext, i: int, card: Scorecard, view: OwnerView | None = None) -> Built:
+    kind, _, _, center_type, depth = view or _owner_view(ctx, card.owner)
+    weight_sum, to_one = ctx.weight_sum([line.weight for line in card.kpis])
     return {
         "id": card.owner, "owner": card.owner, "owner_kind": kind, "owner_center_type": center_type,
         "depth": depth, "is_root": card.owner == ctx.org.root, "lines": len(card.kpis),
-        "weight_sum": float(sum(weights)), "weights_sum_to_one": abs(sum(weights) - 1) <= WEIGHT_TOLERANCE,
-        "nonfinancial_lines": sum(d.perspective != "financial" for d in definitions),
-        "financial_lines": sum(d.perspective == "financial" for d in definitions),
-        "kpis": [line.kpi for line in card.kpis], "disciplines": disciplines,
-        "has_discipline_kpi": None if ctx.ws.manifest.strategy is None else
-        ctx.ws.manifest.strategy.discipline in disciplines,
-    }, ctx.ws.locate("scorecards", i)
-
-
-def _supports(ctx: FactContext, supports: str | None, parent: str | None) -> tuple[str, bool]:
-    """(kpi | strategy | none, whether it names a KPI on the parent's scorecard or a known objective)."""
-    if supports is None:
-        return "none", False
-    target = _strategy_target(supports)
-    if target is not None:
-        return "strategy", target in {o.id for o in _objectives(ctx.ws)}
-    parent_card = ctx.org.scorecards.get(parent) if parent is not None else None
-    return "kpi", parent_card is not None and supports in {line.kpi for line in parent_card.kpis}
-
-
-def _shared(ctx: FactContext, owner: str, line: ScorecardLine) -> tuple[str | None, bool | None]:
-    """(the centre a shared-measure line measures, whether it is an ancestor of the owner); (None, None) if own."""
-    measured = measured_owner(ctx.ws, owner, line)
-    if measured is None or measured == owner:
-        return None, None
-    home = home_center(ctx.ws, owner)
-    above = [] if home is None else ctx.org.ancestors(home)
-    return measured, measured in (above if home == owner else [home, *above])
-
-
-def _curve_view(line: ScorecardLine, direction: str) -> dict[str, Any]:
-    """What a rule can see of a line's curve: its own or not, its points, cliffs and monotony."""
-    own = line.curve
-    points = own.points if own is not None else None
-    sign = -1 if direction == "lower" else 1
-    if points is not None:
-        factors = [own.below if own else 0, *(p.factor for p in points)]
-        ordered = all(sign * a.result <= sign * b.result for a, b in zip(points, points[1:], strict=False))
-        cliff = any(a.result == b.result for a, b in zip(points, points[1:], strict=False))
-    else:
-        marks = (line.threshold, line.target, line.maximum)
-        factors = [] if own is None else [own.below, own.threshold, own.target, own.maximum]  # type: ignore[list-item]
-        ordered = None not in marks and _ordered(direction, *marks)  # type: ignore[arg-type]
-        cliff = None not in marks and line.threshold == line.target
-    return {"has_own_curve": own is not None, "curve_points": len(points) if points is not None else 0,
-            "has_targets": points is not None or None not in (line.threshold, line.target, line.maximum),
-            "targets_ordered": ordered, "is_cliff": cliff,
-            "curve_monotone": all(a <= b for a, b in zip(factors, factors[1:], strict=False))}  # type: ignore[operator]
-
-
-def line_fact(ctx: FactContext, i: int, card: Scorecard, j: int, line: ScorecardLine) -> Built:
-    kind, center_id, parent, center_type, depth = _owner_view(ctx, card.owner)
-    entry = ctx.catalog.kpis[line.kpi]
-    kpi = entry.definition
-    by_category = ctx.inputs_by_category(kpi.id)
-    missing = sorted(uncontrolled(center_type, entry.categories)) if center_type else []
-    supports_kind, resolved = _supports(ctx, line.supports, parent)
-    curve = _curve_view(line, kpi.direction)
-    measures, of_ancestor = _shared(ctx, card.owner, line)
-    return {
-        "id": f"{card.owner}#{j + 1}", "owner": card.owner, "owner_kind": kind, "owner_center": center_id,
-        "owner_center_type": center_type, "depth": depth, "is_root_owner": card.owner == ctx.org.root,
-        "parent_owner": parent, "kpi": kpi.id, "kpi_source": entry.source, "inputs": list(entry.inputs),
-        "categories": list(entry.categories), "financial_categories": list(entry.financial_categories),
-        "uncontrolled_categories": missing,
-        "uncontrolled_inputs": sorted(n for cat in missing for n in by_category[cat]),
-        "revenue_inputs": by_category["revenue"], "cost_inputs": by_category["cost"],
-        "investment_inputs": by_category["investment"], "perspective": kpi.perspective,
-        "direction": kpi.direction, "discipline": kpi.discipline, "weight": float(line.weight),
-        "threshold": line.threshold, "target": line.target, "maximum": line.maximum, **curve,
-        "measures": measures, "is_shared_measure": measures is not None, "measures_ancestor": of_ancestor,
-        "supports": line.supports, "has_supports": line.supports is not None, "supports_kind": supports_kind,
-        "supports_resolved": resolved,
-    }, ctx.ws.locate("scorecards", i, "kpis", j)
+        "weight_sum": weight_sum, "weights_sum_to_one": to_one, **ctx.kpis_part(tuple(line.kpi for line in card.kpis)),
+    }, ("scorecards", i)
 
 
 def objective_fact(ctx: FactContext, i: int, o: Objective) -> Built:
@@ -249,52 +204,105 @@ def gate_fact(ctx: FactContext, i: int, p: Plan, k: int, g: Gate) -> Built:
 
 
 def employee_fact(ctx: FactContext, group: dict[str, Any]) -> Built:
-    plan = ctx.org.plans[group["plan"]]
-    w = component_weights(plan)
-    names = component_names(plan)
     center = group["center"]
     return {
         **{k: v for k, v in group.items() if k != "first"},
         "center_type": ctx.org.centers[center].type, "center_has_scorecard": center in ctx.org.scorecards,
-        "plan_needs_individual": "individual" in names, "plan_needs_unit": "unit" in names,
-        "corporate_above_unit": plan.combine == "add" and _exact(w.get("corporate", 0)) > _exact(w.get("unit", 0)),
-    }, ctx.ws.employees.location(group["first"])
+        **ctx.plan_part(group["plan"]),
+    }, partial(ctx.ws.employees.location, group["first"])
 
 
-def _all_facts(ctx: FactContext) -> list[tuple[str, Built]]:
-    """Every fact with its kind, in manifest order (a scorecard before its lines, a plan before its gates)."""
+def _all_facts(ctx: FactContext, wanted: Callable[[str], bool], discretion: bool = True) -> list[tuple[str, Built]]:
+    """Every fact of the kinds wanted, in manifest order (a scorecard before its lines, a plan before its gates)."""
     m = ctx.ws.manifest
-    built = [("strategy", strategy_fact(ctx))]
-    built += [("center", center_fact(ctx, i, c)) for i, c in enumerate(m.centers)]
-    for i, card in enumerate(m.scorecards):
-        built.append(("scorecard", scorecard_fact(ctx, i, card)))
-        built += [("line", line_fact(ctx, i, card, j, line)) for j, line in enumerate(card.kpis)]
-    built += [("objective", objective_fact(ctx, i, o)) for i, o in enumerate(_objectives(ctx.ws))]
+    built: list[tuple[str, Built]] = [("strategy", strategy_fact(ctx))] if wanted("strategy") else []
+    if wanted("center"):
+        built += [("center", center_fact(ctx, i, c)) for i, c in enumerate(m.centers)]
+    lines = LineFacts(ctx) if wanted("line") else None
+    if lines is not None or wanted("scorecard"):
+        for i, card in enumerate(m.scorecards):
+            view = _owner_view(ctx, card.owner)
+            if wanted("scorecard"):
+                built.append(("scorecard", scorecard_fact(ctx, i, card, view)))
+            if lines is not None:
+                built += [("line", b) for b in lines.of_card(i, card, view)]
+    if wanted("objective"):
+        built += [("objective", objective_fact(ctx, i, o)) for i, o in enumerate(_objectives(ctx.ws))]
     for i, p in enumerate(m.plans):
-        built.append(("plan", plan_fact(ctx, i, p)))
-        built += [("gate", gate_fact(ctx, i, p, k, g)) for k, g in enumerate(p.gates)]
-    groups = employee_groups(ctx.ws.employees, set(ctx.org.scorecards), set(ctx.org.managers))
-    built += [("employee", employee_fact(ctx, group)) for group in groups]
-    built += [("lookalike", fact) for fact in lookalike_facts(ctx.ws)]
-    built += [("reconciliation", fact) for fact in reconciliation_facts(ctx.ws, ctx.catalog)]
-    built += [("adjustment", fact) for fact in adjustment_facts(ctx.ws, ctx.catalog)]
-    built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
-    built += [("fx_rate", fact) for fact in fx_rate_facts(ctx.ws)]
-    built += discretion_facts(ctx.ws, ctx.catalog)
+        if wanted("plan"):
+            built.append(("plan", plan_fact(ctx, i, p)))
+        if wanted("gate"):
+            built += [("gate", gate_fact(ctx, i, p, k, g)) for k, g in enumerate(p.gates)]
+    if wanted("employee"):
+        groups = employee_groups(ctx.ws.employees, set(ctx.org.scorecards), set(ctx.org.managers))
+        built += [("employee", employee_fact(ctx, group)) for group in groups]
+    if wanted("lookalike"):
+        built += [("lookalike", fact) for fact in lookalike_facts(ctx.ws)]
+    if wanted("reconciliation"):
+        built += [("reconciliation", fact) for fact in reconciliation_facts(ctx.ws, ctx.catalog)]
+    if wanted("adjustment"):
+        built += [("adjustment", fact) for fact in adjustment_facts(ctx.ws, ctx.catalog)]
+    if wanted("override"):
+        built += [("override", fact) for fact in override_facts(ctx.ws, ctx.catalog)]
+    if wanted("fx_rate"):
+        built += [("fx_rate", fact) for fact in fx_rate_facts(ctx.ws)]
+    if discretion:  # always: they pay the workspace, and an error there must not depend on which rules are on
+        built += discretion_facts(ctx.ws, ctx.catalog)
     return built
 
 
-def build_facts(ws: Workspace, catalog: Catalog) -> tuple[list[dict[str, Any]], dict[str, Location]]:
+def count_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str]) -> int:
+    """How many facts of these kinds the workspace has (discretion facts aside: an audit always builds those)."""
+    return len(_all_facts(FactContext.of(ws, catalog), kinds.__contains__, discretion=False)) if kinds else 0
+
+
+class Places(Mapping[str, Location]):
+    """Where each fact came from, by the fact's position or keyed `kind:id`; worked out when a finding asks."""
+
+    def __init__(self, ws: Workspace, facts: list[dict[str, Any]], at: list[Where]) -> None:
+        self._ws = ws
+        self._facts = facts
+        self._at = at
+        self._index: dict[str, int] | None = None
+
+    def at(self, position: int) -> Location:
+        """Where the fact at this position of the facts came from."""
+        at = self._at[position]
+        if isinstance(at, Location):
+            return at
+        found = self._ws.locate(*at) if isinstance(at, tuple) else at()
+        self._at[position] = found
+        return found
+
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {f"{fact['kind']}:{fact['id']}": i for i, fact in enumerate(self._facts)}
+        return self._index
+
+    def __getitem__(self, key: str) -> Location:
+        return self.at(self._positions()[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions())
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
+def build_facts(ws: Workspace, catalog: Catalog, kinds: Collection[str] | None = None) -> tuple[list[dict[str, Any]], Places]:
     """Facts (each with `kind` and unique `id`) and where each came from, keyed `kind:id`.
 
     Employees who are alike in everything a rule can see (plan, centre, rating given, own scorecard,
-    manager) share one fact, so a million employees are a few thousand facts.
+    manager) share one fact, so a million employees are a few thousand facts. With `kinds`, only facts
+    of those kinds are built (an audit builds what its rules read; discretion facts always).
     """
     facts: list[dict[str, Any]] = []
-    where: dict[str, Location] = {}
-    for kind, (fact, location) in _all_facts(FactContext.of(ws, catalog)):
-        fact = {k: v for k, v in fact.items() if v is not None}
+    at: list[Where] = []
+    wanted = (lambda kind: True) if kinds is None else kinds.__contains__
+    for kind, (fact, location) in _all_facts(FactContext.of(ws, catalog), wanted):
+        if None in fact.values():
+            fact = {k: v for k, v in fact.items() if v is not None}
         fact["kind"] = kind
         facts.append(fact)
-        where[f"{kind}:{fact['id']}"] = location
-    return facts, where
+        at.append(location)
+    return facts, Places(ws, facts, at)
