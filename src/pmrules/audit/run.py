@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +13,7 @@ from pmrules.audit.facts import FACT_SCHEMA, build_facts
 from pmrules.audit.facts.build import count_facts
 from pmrules.catalog import Catalog
 from pmrules.errors import InputError, PmrulesError, did_you_mean, raise_all
+from pmrules.gcpause import cyclic_gc_paused
 from pmrules.io.inputs import workspace_file
 from pmrules.rules import FieldSpec, RuleSet, RulesInForce, combine_rulesets, load_ruleset, render_message
 from pmrules.rules.engine import evaluate_positions
@@ -165,25 +164,12 @@ def _subject(fact: dict[str, Any]) -> str:
     return str(fact["id"])
 
 
-@contextmanager
-def _cycles_collected_after() -> Iterator[None]:
-    """Facts are acyclic dicts; a full cycle collection while 100,000 of them are built rescans the whole
-    loaded workspace each time (three times, ~1 s CPU, at 10,000 centres), so it waits until the audit ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def run_audit(ws: Workspace, catalog: Catalog, rulesets: list[RuleSet] | None = None) -> AuditResult:
     """Findings sorted by severity, then subject; each evaluation has its own engine state."""
     started = time.perf_counter()
     rulesets = resolve_rulesets(ws, catalog) if rulesets is None else rulesets
     in_force = combine_rulesets(rulesets)
-    with _cycles_collected_after():
+    with cyclic_gc_paused():
         return _findings(ws, catalog, in_force, rulesets, started)
 
 
