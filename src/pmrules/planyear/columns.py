@@ -9,10 +9,10 @@ the Payment of person k, built on demand, and the amounts are those of the objec
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -21,13 +21,14 @@ import pyarrow.compute as pc
 from pmrules.payout.records import money_text
 from pmrules.payout.rounding import units_to_decimal
 from pmrules.rational import Fraction
+from pmrules.rows import RowsOnDemand
 
 if TYPE_CHECKING:  # pay.py imports this module
     from pmrules.planyear.pay import Payment
 
 
 @dataclass
-class PaymentColumns(Sequence["Payment"]):
+class PaymentColumns(RowsOnDemand["Payment"]):
     """Person k is row k of the run's employee table. Amounts are quanta of `quantum`; `earned` counts
     where `paid`, `target` and `due` where `has_target`; `note_codes` index `note_texts` (0 = none)."""
 
@@ -52,18 +53,7 @@ class PaymentColumns(Sequence["Payment"]):
     def __len__(self) -> int:
         return len(self.paid)
 
-    @overload
-    def __getitem__(self, k: int) -> Payment: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[Payment]: ...
-
-    def __getitem__(self, k: int | slice) -> Payment | list[Payment]:
-        if isinstance(k, slice):
-            return [self[j] for j in range(*k.indices(len(self)))]
-        if k < 0:
-            k += len(self)
-        if not 0 <= k < len(self):
-            raise IndexError(k)
+    def item(self, k: int) -> Payment:
         from pmrules.planyear.pay import Payment
 
         money = self._money
@@ -74,9 +64,6 @@ class PaymentColumns(Sequence["Payment"]):
                        money(self.forgiven_before[k]), money(self.due[k]) if targeted else None, money(self.pay[k]),
                        money(self.forgiven[k]), money(self.carried[k]), note=self.note_texts[int(self.note_codes[k])],
                        row=k)
-
-    def __iter__(self) -> Iterator[Payment]:
-        return (self[k] for k in range(len(self)))
 
     def slice(self, start: int, stop: int) -> PaymentColumns:
         """Persons start..stop-1 (views of the same arrays; the notes' texts are shared)."""

@@ -9,16 +9,17 @@ payment's own trail as JSON text, as the ledger stores it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmrules.planyear.columns import PaymentColumns
+from pmrules.rows import RowsOnDemand
 from pmrules.workspace.employees import NO_DATE
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ CANONICAL = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 
 
 @dataclass
-class PaymentRecords(Sequence[dict[str, Any]]):
+class PaymentRecords(RowsOnDemand[dict[str, Any]]):
     """payment_rows' rows of a columns payout, made on demand, a chunk at a time."""
 
     result: PeriodPayout
@@ -45,18 +46,7 @@ class PaymentRecords(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self.payments)
 
-    @overload
-    def __getitem__(self, k: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, k: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(k, slice):
-            return [self[j] for j in range(*k.indices(len(self)))]
-        if k < 0:
-            k += len(self)
-        if not 0 <= k < len(self):
-            raise IndexError(k)
+    def item(self, k: int) -> dict[str, Any]:
         return dict(zip(ROW_KEYS, self.chunk(k, k + 1)[0], strict=True))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
