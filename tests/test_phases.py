@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -39,3 +42,13 @@ def test_peak_memory_never_falls_from_one_phase_to_the_next() -> None:
     report = timings.report().splitlines()
     peaks = [float(line.split()[-1]) for line in report[1:-1]]
     assert peaks == sorted(peaks) and len(peaks) == 3 and len(kept) == 20 * 2**20
+
+
+def test_a_child_of_a_big_process_reports_its_own_peak() -> None:
+    """ru_maxrss survives exec: a run started by a 400 MB parent must not report the parent's size."""
+    held = bytearray(400 * 2**20)
+    pmrules = Path(sys.executable).with_name("pmrules")
+    result = subprocess.run([str(pmrules), "payout", str(EXAMPLE), "--format", "csv"], capture_output=True, text=True,
+                            env={**os.environ, "PMRULES_PHASES": "1"})
+    startup = next(line for line in result.stderr.splitlines() if line.startswith("start-up"))
+    assert float(startup.split()[-1]) < 350 and len(held) == 400 * 2**20, startup

@@ -1,6 +1,6 @@
 """Time, CPU and memory of each phase of a run (reading, auditing, paying, writing), for PMRULES_PHASES=1.
 
-Peak RSS is the process's high-water mark (getrusage), so a phase's "peak so far" shows which phase
+Peak RSS is the process's high-water mark (VmHWM, else getrusage), so a phase's "peak so far" shows which phase
 raised it; "RSS at end" (from /proc where there is one) shows what the phase left behind.
 """
 
@@ -24,7 +24,15 @@ def _rss_mb() -> float | None:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux; MB here are MiB
+    """VmHWM where /proc has it: ru_maxrss survives exec, so a child started by a big parent would report the
+    parent's size (MB here are MiB)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def _started() -> float:
