@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pyarrow as pa
 
 from pmrules.cli import cli, plugin_manager
 from pmrules.cli.catalog_cmds import WORKSPACE_DIR
@@ -161,24 +162,33 @@ COLUMNS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_
            "pay", "note")
 
 
-CSV_CHUNK = 50_000
 PERIOD_KEYS = ("employee", "plan", "status", "earned_ytd", "share", "target", "paid_before", "forgiven_before", "due",
                "pay", "forgiven", "carried", "note")
 
 
-def period_text_columns(payments: PaymentColumns) -> list[list[Any]]:
-    """The columns of period_rows (PERIOD_KEYS) as text, None where an amount is not there, all at once."""
-    c = payments
-    return [column.to_pylist() for column in (
-        c.ids, c.plans, c.status_text(), c.money("earned", c.paid), c.share_text(), c.money("target", c.has_target),
-        c.money("paid_before"), c.money("forgiven_before"), c.money("due", c.has_target), c.money("pay"),
-        c.money("forgiven"), c.money("carried"), c.note_text())]
+def period_text_arrays(c: PaymentColumns) -> tuple[pa.Array, ...]:
+    """The columns of period_rows (PERIOD_KEYS) as Arrow text, null where an amount is not there."""
+    return (c.ids, c.plans, c.status_text(), c.money("earned", c.paid), c.share_text(), c.money("target", c.has_target),
+            c.money("paid_before"), c.money("forgiven_before"), c.money("due", c.has_target), c.money("pay"),
+            c.money("forgiven"), c.money("carried"), c.note_text())
+
+
+def period_csv(payments: PaymentColumns) -> str:
+    """The period's CSV made column by column (payout/csvlines.py): the csv module's minimal quoting, a missing
+    amount empty; ids, plans and notes are the only cells that can need quotes."""
+    from pmrules.payout.csvlines import csv_lines
+    from pmrules.payout.records import TextPart
+
+    head = (",".join(PERIOD_KEYS) + "\n").encode()
+    body = csv_lines([TextPart(PERIOD_KEYS, period_text_arrays(payments))], PERIOD_KEYS, len(payments),
+                     {"employee", "plan", "note"}, neutralise=False, head=head)
+    return body.decode("utf-8")
 
 
 def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
     if isinstance(result.payments, PaymentColumns):
-        return [dict(zip(PERIOD_KEYS, row, strict=True)) for row in zip(*period_text_columns(result.payments),
-                                                                           strict=True)]
+        columns = [column.to_pylist() for column in period_text_arrays(result.payments)]
+        return [dict(zip(PERIOD_KEYS, row, strict=True)) for row in zip(*columns, strict=True)]
     return [{"employee": p.employee_id, "plan": p.plan, "status": p.status, "earned_ytd": _money(p.earned),
              "share": str(Decimal(p.share.numerator) / Decimal(p.share.denominator)), "target": _money(p.target),
              "paid_before": str(p.paid_before), "forgiven_before": str(p.forgiven_before), "due": _money(p.due),
@@ -189,14 +199,7 @@ def period_rows(result: PeriodPayout) -> list[dict[str, Any]]:
 
 def render_period(result: PeriodPayout, currency: str, fmt: str) -> str:
     if fmt == "csv" and isinstance(result.payments, PaymentColumns):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(PERIOD_KEYS)
-        payments = result.payments
-        for start in range(0, len(payments), CSV_CHUNK):  # a chunk's text at a time: never a million rows of str
-            chunk = payments.slice(start, min(start + CSV_CHUNK, len(payments)))
-            writer.writerows(zip(*period_text_columns(chunk), strict=True))
-        return buffer.getvalue()
+        return period_csv(result.payments)
     rows = period_rows(result)
     retro = [vars(r) for r in result.retro]
     if fmt == "json":
