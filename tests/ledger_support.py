@@ -6,11 +6,27 @@ In CI (`CI=true`) the server must be reachable: .ci/run starts one, and a skip t
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 POSTGRES_ENV = "PMRULES_TEST_POSTGRES_URL"
+PLAN_YEAR = Path(__file__).resolve().parent / "workspaces" / "plan-year"
+
+
+def copy_plan_year(directory: Path) -> Path:
+    """The plan-year golden workspace copied under `directory`, to pay, commit and restate."""
+    ws = directory / "plan-year"
+    shutil.copytree(PLAN_YEAR, ws)
+    return ws
+
+
+def restate_q1(ws: Path, won: str) -> None:
+    """Q1's deals won (corp), as a restatement of the actuals would write it."""
+    text = (ws / "actuals.csv").read_text()
+    (ws / "actuals.csv").write_text(re.sub(r"corp,Q1,won,\d+", f"corp,Q1,won,{won}", text))
 
 
 def postgres_url() -> str:

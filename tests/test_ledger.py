@@ -4,7 +4,6 @@ commits that never corrupt it, and a kill during a commit that leaves the previo
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,17 +17,14 @@ from pmrules.errors import LedgerError
 from pmrules.ledger import open_ledger
 from pmrules.ledger.schema import SCHEMA_VERSION, ledger_meta, payments, runs
 from pmrules.ledger.store import PAUSE_ENV
-from tests.ledger_support import ledger_url
+from tests.ledger_support import copy_plan_year, ledger_url
 
-PLAN_YEAR = Path(__file__).resolve().parent / "workspaces" / "plan-year"
 KINDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "plan-year"
-    shutil.copytree(PLAN_YEAR, ws)
-    return ws
+    return copy_plan_year(tmp_path)
 
 
 def commit_process(ws: Path, url: str, period: str = "Q1", **env: str) -> subprocess.Popen[bytes]:

@@ -6,7 +6,6 @@ payment keeping its own part; a version 1 ledger migrates in place and both layo
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,8 @@ from pmrules.cli import cli
 from pmrules.ledger import open_ledger
 from pmrules.ledger import store as ledger_store
 from pmrules.ledger.schema import SCHEMA_VERSION, ledger_meta, payments, trail_groups
-from tests.ledger_support import ledger_url
+from tests.ledger_support import PLAN_YEAR, copy_plan_year, ledger_url, restate_q1
 
-PLAN_YEAR = Path(__file__).resolve().parent / "workspaces" / "plan-year"
 KINDS = ["sqlite", "postgresql"]
 
 
@@ -33,14 +31,8 @@ def pmrules(*args: str, url: str) -> Result:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "plan-year"
-    shutil.copytree(PLAN_YEAR, ws)
-    return ws
+    return copy_plan_year(tmp_path)
 
-
-def restate_q1(ws: Path, won: str) -> None:
-    text = (ws / "actuals.csv").read_text()
-    (ws / "actuals.csv").write_text(text.replace("corp,Q1,won,36", f"corp,Q1,won,{won}"))
 
 
 def stored(url: str) -> tuple[int, dict[int, list[dict[str, object]]], int | None]:

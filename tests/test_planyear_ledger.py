@@ -6,7 +6,6 @@ Every expected amount was computed by hand in tests/workspaces/plan-year/EXPECTE
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pmrules.cli import cli
-from tests.ledger_support import ledger_url
+from tests.ledger_support import copy_plan_year, ledger_url, restate_q1
 
-PLAN_YEAR = Path(__file__).resolve().parent / "workspaces" / "plan-year"
 KINDS = ["sqlite", "postgresql"]
 
 
@@ -35,14 +33,8 @@ def pays(result: Result) -> dict[str, str]:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "plan-year"
-    shutil.copytree(PLAN_YEAR, ws)
-    return ws
+    return copy_plan_year(tmp_path)
 
-
-def restate_q1(ws: Path, won: str) -> None:
-    text = (ws / "actuals.csv").read_text()
-    (ws / "actuals.csv").write_text(text.replace("corp,Q1,won,36", f"corp,Q1,won,{won}").replace("corp,Q1,won,40", f"corp,Q1,won,{won}"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -23,6 +23,7 @@ from pmrules.io.staged import staged_folder
 from pmrules.payout import Period, compute_payouts
 from pmrules.statements import Change, Formats, Renderer, StatementBuilder, parse_locale
 from pmrules.statements.write import file_stems
+from tests.ledger_support import restate_q1
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "northwind-bank"
@@ -165,10 +166,6 @@ def test_unpaid_statement_says_why() -> None:
 
 # -- the golden plan year -------------------------------------------------------------------------
 
-
-def restate_q1(ws: Path, won: str) -> None:
-    text = (ws / "actuals.csv").read_text()
-    (ws / "actuals.csv").write_text(re.sub(r"corp,Q1,won,\d+", f"corp,Q1,won,{won}", text))
 
 
 @pytest.fixture(scope="module")
