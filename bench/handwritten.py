@@ -1,6 +1,6 @@
 """What a comp analyst would otherwise write by hand: the KPI formulas and the plan arithmetic of the
 synthetic workspaces (bench/generate.py), used by the reference script
-(bench/floor.py has its own, in float over whole columns).
+(the KPI formulas are bench/kpis.py's, which bench/floor.py uses in float over whole columns).
 
 Exact where the spec needs it: KPI values, factors and multipliers are Fractions (there are few of
 them); the per-employee product is left to each script.
@@ -15,21 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-FORMULAS = {
-    "roi": lambda v: (v["revenue"] - v["operating_costs"]) / v["invested_capital"],
-    "operating_margin": lambda v: (v["revenue"] - v["operating_costs"]) / v["revenue"],
-    "gross_margin": lambda v: (v["revenue"] - v["cogs"]) / v["revenue"],
-    "retention_rate": lambda v: v["clients_retained"] / v["clients_start"],
-    "csat": lambda v: v["satisfied_responses"] / v["survey_responses"],
-    "revenue_growth": lambda v: (v["revenue"] - v["prior_revenue"]) / v["prior_revenue"],
-    "nps": lambda v: 100 * (v["promoters"] - v["detractors"]) / v["survey_responses"],
-    "budget_attainment": lambda v: v["revenue"] / v["revenue_budget"],
-    "cost_variance": lambda v: (v["actual_costs"] - v["budgeted_costs"]) / v["budgeted_costs"],
-    "cycle_time": lambda v: v["cycle_days"] / v["orders_completed"],
-    "output_per_employee": lambda v: v["units_produced"] / v["headcount"],
-}
-LOWER = {"cost_variance", "cycle_time"}
+from kpis import FORMULAS, LOWER
 
 
 def q(x: Any) -> Fraction:
