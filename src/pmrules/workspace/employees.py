@@ -8,11 +8,11 @@ names every bad cell with its `file:line`. Both paths give the same table.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +23,7 @@ from pmrules.errors import Location
 from pmrules.ids import SAFE_ID_REGEX
 from pmrules.models import EMPLOYEE_COLUMNS, EMPLOYEE_REQUIRED, MAX_TARGET_BONUS_PCT, Employee
 from pmrules.models.manifest import MAX_MONEY
+from pmrules.rows import RowsOnDemand
 from pmrules.workspace.cells import MAX_CELL_TEXT
 
 NO_DATE = np.iinfo(np.int32).min
@@ -47,7 +48,7 @@ def to_date(number: int) -> dt.date | None:
 
 
 @dataclass
-class EmployeeTable(Sequence[Employee]):
+class EmployeeTable(RowsOnDemand[Employee]):
     """Columns of employees.csv; `table[i]` builds one Employee for the few places that want objects."""
 
     file: str
@@ -76,16 +77,7 @@ class EmployeeTable(Sequence[Employee]):
     def __len__(self) -> int:
         return len(self.lines)
 
-    @overload
-    def __getitem__(self, i: int) -> Employee: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Employee]: ...
-
-    def __getitem__(self, i: int | slice) -> Employee | list[Employee]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
+    def item(self, i: int) -> Employee:
         pct, target, factor = self.pct_text[i].as_py(), self.text_at(self.target_text, i), self.text_at(self.factor_text, i)
         return Employee.model_construct(
             employee_id=self.ids[i].as_py(), name=self.names[i].as_py(), center=self.centers[i].as_py(),
@@ -118,9 +110,6 @@ class EmployeeTable(Sequence[Employee]):
                 values = pc.cast(pc.if_else(pc.equal(self.target_text, ""), "0", self.target_text), pa.float64())
                 amounts = np.where(given, values.to_numpy(zero_copy_only=False), amounts)
         return amounts
-
-    def __iter__(self) -> Iterator[Employee]:
-        return (self[i] for i in range(len(self)))
 
     def distinct_ids(self) -> int:
         """How many different employee_ids (counted in Arrow once: several checks ask, at 1M rows)."""
